@@ -1,7 +1,81 @@
 //! Format detection from an input's first bytes (`--format auto`).
+//!
+//! Precedence, first match wins (decided on the decoded content, after any gzip layer):
+//! 1. `#Version:` or `#Fields:` → CloudFront (the header of every standard log file).
+//! 2. `{` → CloudWatch Logs (a subscription payload or a Lambda `awslogs` event).
+//! 3. `H4sI` → CloudWatch Logs (base64 of gzip, as in `awslogs.data`).
+//! 4. A first line of at least 20 tab-separated fields starting with a `YYYY-MM-DD` date and an
+//!    `HH:MM:SS` time → CloudFront without header.
+//! 5. A first line whose first field is an ALB request type (`http`, `https`, `h2`, `grpcs`, `ws`,
+//!    `wss`) and whose second is an ISO 8601 UTC time → ALB. NLB (`tls 2.0 …`) and Classic ELB
+//!    lines do not match and are not mistaken for ALB.
+//!
+//! Nothing matched: `None`, and the pipeline turns every line into an `unknown_format` error
+//! document rather than guessing.
+
 use super::Format;
+use crate::timestamp::Timestamp;
+
+/// ALB request types (the `type` field).
+const ALB_TYPES: [&str; 6] = ["http", "https", "h2", "grpcs", "ws", "wss"];
 
 /// The format of an input whose decoded content starts with `head`; `None` when nothing matches.
-pub fn detect(_head: &[u8]) -> Option<Format> {
+pub fn detect(head: &[u8]) -> Option<Format> {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
+    let head = &head[start..];
+    if head.starts_with(b"#Version:") || head.starts_with(b"#Fields:") {
+        return Some(Format::CloudFront);
+    }
+    if head.starts_with(b"{") || head.starts_with(b"H4sI") {
+        return Some(Format::CloudWatch);
+    }
+    let end = memchr::memchr(b'\n', head).unwrap_or(head.len());
+    let line = String::from_utf8_lossy(&head[..end]);
+    let line = line.trim_end_matches('\r');
+    let mut tabs = line.split('\t');
+    if let (Some(date), Some(time)) = (tabs.next(), tabs.next()) {
+        if tabs.count() >= 18 && Timestamp::from_date_and_time(date, time).is_some() {
+            return Some(Format::CloudFront);
+        }
+    }
+    let mut words = line.split(' ');
+    if let (Some(kind), Some(time)) = (words.next(), words.next()) {
+        if ALB_TYPES.contains(&kind) && Timestamp::parse_rfc3339_utc(time).is_some() {
+            return Some(Format::Alb);
+        }
+    }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detection_table() {
+        let cases: [(&str, &[u8], Option<Format>); 10] = [
+            ("cloudfront_header", b"#Version: 1.0\n#Fields: date time\n", Some(Format::CloudFront)),
+            (
+                "cloudfront_without_header",
+                b"2019-12-04\t21:02:31\tLAX1\t392\t192.0.2.100\tGET\td1.cloudfront.net\t/index.html\t200\t-\tUA\t-\t-\tHit\tid\td1.cloudfront.net\thttps\t23\t0.001\t-\n",
+                Some(Format::CloudFront),
+            ),
+            ("cloudwatch_json", b"  {\"messageType\":\"DATA_MESSAGE\"}", Some(Format::CloudWatch)),
+            ("cloudwatch_base64_gzip", b"H4sIAAAAAAAAA6tWKkktLlGyUlAqS8wpTVWqBQBGwt6qFQAAAA==", Some(Format::CloudWatch)),
+            ("alb", b"h2 2018-07-02T22:23:00.186641Z app/x 1.2.3.4:5 - 0 0 0 200 - 1 1 \"- - -\"\n", Some(Format::Alb)),
+            ("alb_with_bom", b"\xef\xbb\xbfhttp 2018-07-02T22:23:00Z app/x", Some(Format::Alb)),
+            ("nlb_not_alb", b"tls 2.0 2018-12-20T02:59:40 net/my-nlb/c6e77e28c25b2234 g3d4b5e8bb8464cd", None),
+            (
+                "classic_elb_not_alb",
+                b"2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 \"GET http://www.example.com:80/ HTTP/1.1\"",
+                None,
+            ),
+            ("plain_text", b"hello world\n", None),
+            ("empty", b"", None),
+        ];
+        for (name, head, want) in cases {
+            assert_eq!(detect(head), want, "case `{name}`");
+        }
+    }
 }
