@@ -1,1 +1,24 @@
-fn main() {}
+//! `logpipe`: the pipeline on a laptop. `main` only parses arguments and dispatches.
+
+mod args;
+mod inputs;
+mod parse;
+mod ship;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Parse(a) => parse::run(&a),
+        args::Command::Ship(a) => ship::run(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("logpipe: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

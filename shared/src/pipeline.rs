@@ -110,7 +110,8 @@ pub enum PipelineError {
 /// Nothing is dropped: each line becomes a document or an error document (or is counted as a header
 /// or blank line); corrupt gzip or a crossed size limit becomes one more error document naming the
 /// source and how far decoding got, and the lines before it are kept. Only a failing sink or a
-/// failing read (which a retry may fix) returns `Err`.
+/// failing read (which a retry may fix) returns `Err`. The caller calls [`DocSink::finish`] once
+/// after its last input.
 pub fn process<R: Read>(
     input: R,
     source: &Source,
@@ -134,7 +135,7 @@ pub fn process<R: Read>(
             Ok(head) => formats::detect(head),
             Err(e) => {
                 let error = reader.get_ref().get_ref().classify(e);
-                return finish_with_decode_error(error, source, None, &mut out, sink, summary);
+                return finish_with_decode_error(error, "unknown", source, None, &mut out, sink, summary);
             }
         },
     };
@@ -158,11 +159,11 @@ pub fn process<R: Read>(
     };
     summary.bytes_inflated = summary.bytes_inflated.max(reader.get_ref().get_ref().inflated());
     match result {
-        Ok(()) => {
-            sink.finish()?;
-            Ok(summary)
+        Ok(()) => Ok(summary),
+        Err((error, line)) => {
+            let log_type = format.map_or("unknown", Format::log_type);
+            finish_with_decode_error(error, log_type, source, line, &mut out, sink, summary)
         }
-        Err((error, line)) => finish_with_decode_error(error, source, line, &mut out, sink, summary),
     }
 }
 
@@ -177,6 +178,7 @@ fn read_error(source: &Source, error: DecodeError) -> PipelineError {
 /// read failures are returned so the caller can retry.
 fn finish_with_decode_error(
     error: DecodeError,
+    log_type: &'static str,
     source: &Source,
     line: Option<u64>,
     out: &mut Vec<u8>,
@@ -195,17 +197,16 @@ fn finish_with_decode_error(
         source: source.name(),
         line,
     };
-    write_error_document(out, &timestamp, "unknown", &event_id, &error, origin, "");
+    write_error_document(out, &timestamp, log_type, &event_id, &error, origin, "");
     sink.accept(Doc {
         json: out,
-        log_type: "unknown",
+        log_type,
         timestamp,
         event_id: &event_id,
         is_error: true,
     })?;
     summary.error_documents += 1;
     summary.decode_errors += 1;
-    sink.finish()?;
     Ok(summary)
 }
 
@@ -293,5 +294,145 @@ impl LineParser for Unrecognized {
 
     fn parse_line(&mut self, _line: &str, _event_id: &str, _out: &mut Vec<u8>) -> Result<LineOutcome, ParseError> {
         Err(ParseError::UnknownFormat)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sink::MemorySink;
+    use flate2::write::GzEncoder;
+    use flate2::Compression;
+    use serde_json::Value;
+    use std::io::Write;
+
+    const ALB: &str = r#"http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe354" "-" "-" 0 2018-07-02T22:22:48.364000Z "forward" "-" "-" "10.0.0.1:80" "200" "-" "-" TID_1234abcd5678ef90"#;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = GzEncoder::new(Vec::new(), Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn alb_lines(n: usize) -> String {
+        (0..n).map(|_| format!("{ALB}\n")).collect()
+    }
+
+    fn run(input: &[u8], choice: FormatChoice, limits: Limits) -> (Summary, Vec<Value>) {
+        let mut sink = MemorySink::default();
+        let summary = process(input, &Source::new("s3://bucket/key.log.gz"), choice, &limits, &mut sink).unwrap();
+        (summary, sink.values())
+    }
+
+    fn auto(input: &[u8]) -> (Summary, Vec<Value>) {
+        run(input, FormatChoice::Auto, Limits::default())
+    }
+
+    #[test]
+    fn multi_member_gzip_yields_every_line() {
+        let mut data = Vec::new();
+        for n in [3, 1, 4] {
+            data.extend(gzip(alb_lines(n).as_bytes()));
+        }
+        let (summary, docs) = auto(&data);
+        assert_eq!((summary.lines, summary.documents, summary.error_documents), (8, 8, 0));
+        let ids: Vec<&str> = docs.iter().map(|d| d["event_id"].as_str().unwrap()).collect();
+        assert!(ids.iter().enumerate().all(|(i, id)| id.ends_with(&format!("-{}", i + 1))), "{ids:?}");
+    }
+
+    #[test]
+    fn reprocessing_gives_the_same_event_ids() {
+        let data = gzip(alb_lines(5).as_bytes());
+        assert_eq!(auto(&data).1, auto(&data).1);
+    }
+
+    #[test]
+    fn truncated_gzip_keeps_lines_read_and_adds_an_error_document() {
+        let data = gzip(alb_lines(2000).as_bytes());
+        let (summary, docs) = auto(&data[..data.len() / 2]);
+        assert!(summary.documents > 0 && summary.documents < 2000, "{summary:?}");
+        assert_eq!(summary.decode_errors, 1);
+        assert_eq!(summary.error_documents, summary.line_errors + 1);
+        let last = docs.last().unwrap();
+        assert_eq!(last["error"]["kind"], "corrupt_gzip");
+        assert_eq!(last["log_type"], "alb");
+        assert_eq!(last["error"]["source"], "s3://bucket/key.log.gz");
+        assert_eq!(last["error"]["line"], summary.lines);
+        // A partial last line, cut by the truncation, is an error document, never dropped.
+        assert_eq!(summary.lines, summary.documents + summary.line_errors);
+    }
+
+    #[test]
+    fn decompression_bomb_rejected_at_the_limit() {
+        let data = gzip(&vec![b'a'; 8 << 20]);
+        let limits = Limits {
+            max_inflated_bytes: 1 << 20,
+            ..Limits::default()
+        };
+        let (summary, docs) = run(&data, FormatChoice::Fixed(Format::Alb), limits);
+        assert_eq!(summary.decode_errors, 1);
+        let last = docs.last().unwrap();
+        assert_eq!(last["error"]["kind"], "inflated_size_limit");
+        assert_eq!(last["error"]["message"], "inflated size exceeds the limit of 1048576 bytes");
+        assert!(summary.bytes_inflated <= (1 << 20) + 1, "{summary:?}");
+    }
+
+    #[test]
+    fn blank_lines_crlf_and_long_lines_are_accounted_for() {
+        let input = format!("{ALB}\r\n\n{}\n{ALB}", "x".repeat(1000));
+        let limits = Limits {
+            max_line_bytes: 500,
+            ..Limits::default()
+        };
+        let (summary, docs) = run(input.as_bytes(), FormatChoice::Fixed(Format::Alb), limits);
+        assert_eq!(summary.lines, 4);
+        assert_eq!(summary.blank_lines, 1);
+        assert_eq!((summary.documents, summary.error_documents), (2, 1), "{docs:?}");
+        assert_eq!(docs[1]["error"]["kind"], "line_too_long");
+        assert_eq!(docs[1]["message"].as_str().unwrap().len(), 500);
+        assert_eq!(docs[1]["error"]["message"], "line of 1000 bytes is longer than the 500-byte line limit");
+        assert_eq!(summary.lines, summary.documents + summary.line_errors + summary.headers + summary.blank_lines);
+    }
+
+    #[test]
+    fn unrecognised_input_becomes_error_documents() {
+        let (summary, docs) = auto(b"hello\nworld\n");
+        assert_eq!((summary.lines, summary.error_documents), (2, 2));
+        assert_eq!(docs[0]["log_type"], "unknown");
+        assert_eq!(docs[0]["error"]["kind"], "unknown_format");
+        assert_eq!(docs[1]["message"], "world");
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_not_fatal() {
+        let mut input = ALB.replace("curl/7.46.0", "curl\u{1}").into_bytes();
+        let at = input.windows(4).position(|w| w == b"curl").unwrap() + 4;
+        input[at] = 0xff;
+        let (summary, docs) = run(&input, FormatChoice::Fixed(Format::Alb), Limits::default());
+        assert_eq!(summary.documents, 1);
+        assert_eq!(docs[0]["user_agent"], "curl\u{fffd}");
+    }
+
+    #[test]
+    fn empty_input_yields_nothing() {
+        let (summary, docs) = auto(b"");
+        assert_eq!((summary.inputs, summary.lines, docs.len()), (1, 0, 0));
+        let (summary, docs) = auto(&gzip(b""));
+        assert_eq!((summary.lines, docs.len()), (0, 0));
+    }
+
+    #[test]
+    fn read_failures_are_returned_for_retry() {
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer"))
+            }
+        }
+        let mut sink = MemorySink::default();
+        let err = process(Failing, &Source::new("s3://b/k"), FormatChoice::Auto, &Limits::default(), &mut sink)
+            .unwrap_err();
+        assert!(matches!(err, PipelineError::Read { ref source_name, .. } if source_name == "s3://b/k"), "{err}");
+        assert!(sink.docs.is_empty());
     }
 }
