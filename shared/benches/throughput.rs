@@ -1,1 +1,178 @@
-fn main() {}
+//! Throughput of the pipeline per format, on one core.
+//!
+//! ```text
+//! cargo bench -p logpipe --bench throughput            # generates data once, then measures
+//! LOGPIPE_BENCH_MB=200 cargo bench -p logpipe --bench throughput   # other data size (default 100)
+//! LOGPIPE_BENCH_ONLY=alb cargo bench -p logpipe --bench throughput   # one format
+//! ```
+//!
+//! Input comes from the deterministic generator `../shared/bench/gen.py` (path overridable with
+//! `LOGPIPE_BENCH_GEN`), written once to `target/bench-data/<size>/`. Each row runs the real
+//! [`logpipe::process`] over an in-memory input with a sink that only counts, single-threaded, and
+//! reports the best of several runs as MB/s of *uncompressed* input and lines (or log events) per
+//! second:
+//! - `parse+serialize`: uncompressed input → documents (line splitting, UTF-8 check, parsing, JSON);
+//! - `gzip decode`: inflating the `.gz` file alone, the floor for anything reading gzip;
+//! - `gzip → documents`: the whole path from compressed bytes, as a Lambda function runs it.
+
+use flate2::read::MultiGzDecoder;
+use logpipe::{process, Doc, DocSink, Format, FormatChoice, Limits, SinkError, Source};
+use std::hint::black_box;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Counts documents and bytes; keeps nothing.
+#[derive(Default)]
+struct CountingSink {
+    docs: u64,
+    bytes: u64,
+}
+
+impl DocSink for CountingSink {
+    fn accept(&mut self, doc: Doc<'_>) -> Result<(), SinkError> {
+        self.docs += 1;
+        self.bytes += black_box(doc.json).len() as u64;
+        Ok(())
+    }
+}
+
+struct Row {
+    name: String,
+    input_bytes: u64,
+    units: u64,
+    unit: &'static str,
+    best: Duration,
+    docs: u64,
+    out_bytes: u64,
+}
+
+fn main() {
+    let mb: u32 = std::env::var("LOGPIPE_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
+    let data = ensure_data(mb);
+    let read = |name: &str| std::fs::read(data.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let only = std::env::var("LOGPIPE_BENCH_ONLY").ok();
+    let mut rows = Vec::new();
+    for (format, plain, gz) in [
+        (Format::Alb, "alb.log", "alb.log.gz"),
+        (Format::CloudFront, "cf.log", "cf.log.gz"),
+        (Format::CloudWatch, "cw.jsonl", "cw.all.gz"),
+    ] {
+        if only.as_deref().is_some_and(|o| o != format.log_type()) {
+            continue;
+        }
+        let plain = read(plain);
+        let gz = read(gz);
+        let plain_len = plain.len() as u64;
+        rows.push(measure(format!("{format} parse+serialize"), &plain, plain_len, format));
+        rows.push(measure_inflate(format!("{format} gzip decode"), &gz, plain_len));
+        rows.push(measure(format!("{format} gzip → documents"), &gz, plain_len, format));
+    }
+    println!("\n| benchmark | input MB | MB/s per core | units/s | documents | output MB |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for r in &rows {
+        let secs = r.best.as_secs_f64();
+        println!(
+            "| {} | {:.1} | {:.0} | {:.0} {} | {} | {:.1} |",
+            r.name,
+            r.input_bytes as f64 / 1e6,
+            r.input_bytes as f64 / 1e6 / secs,
+            r.units as f64 / secs,
+            r.unit,
+            r.docs,
+            r.out_bytes as f64 / 1e6,
+        );
+    }
+}
+
+/// Runs `f` until it has had at least 3 runs and 2 s, and returns the fastest run.
+fn best_of(mut f: impl FnMut()) -> Duration {
+    f(); // warm-up
+    let (mut best, mut total, mut runs) = (Duration::MAX, Duration::ZERO, 0);
+    while runs < 3 || total < Duration::from_secs(2) {
+        let t = Instant::now();
+        f();
+        let d = t.elapsed();
+        best = best.min(d);
+        total += d;
+        runs += 1;
+    }
+    best
+}
+
+fn measure(name: String, input: &[u8], plain_len: u64, format: Format) -> Row {
+    let source = Source::new("s3://bench-bucket/bench-object");
+    let limits = Limits::default();
+    let mut last = CountingSink::default();
+    let mut summary = logpipe::Summary::default();
+    let best = best_of(|| {
+        let mut sink = CountingSink::default();
+        summary = process(input, &source, FormatChoice::Fixed(format), &limits, &mut sink).expect("in-memory input");
+        last = sink;
+    });
+    assert_eq!(summary.error_documents, 0, "{name}: the generator's data should parse cleanly: {summary:?}");
+    let (units, unit) = if format == Format::CloudWatch {
+        (summary.log_events, "events")
+    } else {
+        (summary.lines, "lines")
+    };
+    eprintln!("{name}: {summary:?}");
+    Row {
+        name,
+        input_bytes: plain_len,
+        units,
+        unit,
+        best,
+        docs: last.docs,
+        out_bytes: last.bytes,
+    }
+}
+
+fn measure_inflate(name: String, gz: &[u8], plain_len: u64) -> Row {
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0;
+    let best = best_of(|| {
+        let mut d = MultiGzDecoder::new(gz);
+        total = 0;
+        loop {
+            let n = d.read(&mut buf).expect("valid gzip");
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+        }
+    });
+    assert_eq!(total, plain_len, "{name}");
+    Row {
+        name,
+        input_bytes: plain_len,
+        units: 0,
+        unit: "-",
+        best,
+        docs: 0,
+        out_bytes: 0,
+    }
+}
+
+/// Generates the benchmark data once per size with the shared generator.
+fn ensure_data(mb: u32) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
+    let dir = root.join("target/bench-data").join(format!("{mb}mb"));
+    if dir.join("cw.all.gz").exists() {
+        return dir;
+    }
+    let gen = std::env::var_os("LOGPIPE_BENCH_GEN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/bench/gen.py"));
+    eprintln!("generating {mb} MB per format with {} (once)…", gen.display());
+    let status = Command::new("python3")
+        .arg(&gen)
+        .args(["--seed", "42", "--alb-mb", &mb.to_string(), "--cf-mb", &mb.to_string()])
+        .args(["--cw-mb", &(mb / 2).max(1).to_string(), "--out"])
+        .arg(&dir)
+        .status()
+        .unwrap_or_else(|e| panic!("running {}: {e}", gen.display()));
+    assert!(status.success(), "{} failed", gen.display());
+    dir
+}

@@ -242,7 +242,11 @@ fn run_lines<R: Read>(
             Line::Full(b) => (b, None),
             Line::TooLong { head, len } => (head, Some(len)),
         };
-        let text = String::from_utf8_lossy(bytes);
+        // Valid UTF-8 is the rule: check it fast, and only replace invalid bytes when there are some.
+        let text = match std::str::from_utf8(bytes) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
         source.event_id(line_no, &mut event_id);
         out.clear();
         let outcome = match too_long {
