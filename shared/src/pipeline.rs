@@ -1,6 +1,5 @@
 //! The pipeline: one input (object, file, stdin) → decode → lines or payloads → documents → sink.
 
-
 use crate::decode::{self, Decoder};
 use crate::document::{write_error_document, Doc, ErrorOrigin, Source};
 use crate::error::{DecodeError, ParseError};
@@ -128,7 +127,10 @@ pub fn process<R: Read>(
         Ok(d) => d,
         Err(e) => return Err(read_error(source, decode::classify(e, false, 0))),
     };
-    let mut reader = LineReader::new(std::io::BufReader::with_capacity(decode::BUFFER_BYTES, decoder), limits.max_line_bytes);
+    let mut reader = LineReader::new(
+        std::io::BufReader::with_capacity(decode::BUFFER_BYTES, decoder),
+        limits.max_line_bytes,
+    );
     let format = match choice {
         FormatChoice::Fixed(f) => Some(f),
         FormatChoice::Auto => match reader.peek() {
@@ -155,7 +157,14 @@ pub fn process<R: Read>(
             let parser = formats::line_parser(f).expect("every format but CloudWatch is line-based");
             run_lines(&mut reader, parser, source, sink, &mut out, &mut summary)?
         }
-        None => run_lines(&mut reader, Box::new(Unrecognized), source, sink, &mut out, &mut summary)?,
+        None => run_lines(
+            &mut reader,
+            Box::new(Unrecognized),
+            source,
+            sink,
+            &mut out,
+            &mut summary,
+        )?,
     };
     summary.bytes_inflated = summary.bytes_inflated.max(reader.get_ref().get_ref().inflated());
     match result {
@@ -235,7 +244,7 @@ fn run_lines<R: Read>(
         line_no += 1;
         summary.lines += 1;
         let (bytes, too_long) = match line {
-            Line::Full(b) if b.is_empty() => {
+            Line::Full([]) => {
                 summary.blank_lines += 1;
                 continue;
             }
@@ -324,7 +333,14 @@ mod tests {
 
     fn run(input: &[u8], choice: FormatChoice, limits: Limits) -> (Summary, Vec<Value>) {
         let mut sink = MemorySink::default();
-        let summary = process(input, &Source::new("s3://bucket/key.log.gz"), choice, &limits, &mut sink).unwrap();
+        let summary = process(
+            input,
+            &Source::new("s3://bucket/key.log.gz"),
+            choice,
+            &limits,
+            &mut sink,
+        )
+        .unwrap();
         (summary, sink.values())
     }
 
@@ -341,7 +357,12 @@ mod tests {
         let (summary, docs) = auto(&data);
         assert_eq!((summary.lines, summary.documents, summary.error_documents), (8, 8, 0));
         let ids: Vec<&str> = docs.iter().map(|d| d["event_id"].as_str().unwrap()).collect();
-        assert!(ids.iter().enumerate().all(|(i, id)| id.ends_with(&format!("-{}", i + 1))), "{ids:?}");
+        assert!(
+            ids.iter()
+                .enumerate()
+                .all(|(i, id)| id.ends_with(&format!("-{}", i + 1))),
+            "{ids:?}"
+        );
     }
 
     #[test]
@@ -377,7 +398,10 @@ mod tests {
         assert_eq!(summary.decode_errors, 1);
         let last = docs.last().unwrap();
         assert_eq!(last["error"]["kind"], "inflated_size_limit");
-        assert_eq!(last["error"]["message"], "inflated size exceeds the limit of 1048576 bytes");
+        assert_eq!(
+            last["error"]["message"],
+            "inflated size exceeds the limit of 1048576 bytes"
+        );
         assert!(summary.bytes_inflated <= (1 << 20) + 1, "{summary:?}");
     }
 
@@ -394,8 +418,14 @@ mod tests {
         assert_eq!((summary.documents, summary.error_documents), (2, 1), "{docs:?}");
         assert_eq!(docs[1]["error"]["kind"], "line_too_long");
         assert_eq!(docs[1]["message"].as_str().unwrap().len(), 500);
-        assert_eq!(docs[1]["error"]["message"], "line of 1000 bytes is longer than the 500-byte line limit");
-        assert_eq!(summary.lines, summary.documents + summary.line_errors + summary.headers + summary.blank_lines);
+        assert_eq!(
+            docs[1]["error"]["message"],
+            "line of 1000 bytes is longer than the 500-byte line limit"
+        );
+        assert_eq!(
+            summary.lines,
+            summary.documents + summary.line_errors + summary.headers + summary.blank_lines
+        );
     }
 
     #[test]
@@ -430,13 +460,25 @@ mod tests {
         struct Failing;
         impl Read for Failing {
             fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
-                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer"))
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "reset by peer",
+                ))
             }
         }
         let mut sink = MemorySink::default();
-        let err = process(Failing, &Source::new("s3://b/k"), FormatChoice::Auto, &Limits::default(), &mut sink)
-            .unwrap_err();
-        assert!(matches!(err, PipelineError::Read { ref source_name, .. } if source_name == "s3://b/k"), "{err}");
+        let err = process(
+            Failing,
+            &Source::new("s3://b/k"),
+            FormatChoice::Auto,
+            &Limits::default(),
+            &mut sink,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, PipelineError::Read { ref source_name, .. } if source_name == "s3://b/k"),
+            "{err}"
+        );
         assert!(sink.docs.is_empty());
     }
 }

@@ -118,7 +118,10 @@ impl LineParser for AlbParser {
 
     fn parse_line(&mut self, line: &str, event_id: &str, out: &mut Vec<u8>) -> Result<LineOutcome, ParseError> {
         let mut tokens = SpaceQuoted::new(line);
-        let mut f = [Token { text: "", quoted: false }; KNOWN_FIELDS];
+        let mut f = [Token {
+            text: "",
+            quoted: false,
+        }; KNOWN_FIELDS];
         let mut count = 0;
         while count < KNOWN_FIELDS {
             match tokens.next_token() {
@@ -160,8 +163,8 @@ impl LineParser for AlbParser {
         }
         request(&mut w, v(12));
         w.opt_str("user_agent", v(13));
-        for i in 14..=19 {
-            w.opt_str(NAMES[i], v(i));
+        for (i, name) in NAMES.iter().enumerate().take(20).skip(14) {
+            w.opt_str(name, v(i));
         }
         integer(&mut w, "matched_rule_priority", v(20))?;
         if let Some(t) = v(21) {
@@ -182,10 +185,13 @@ impl LineParser for AlbParser {
             if !entries().all(|c| c.parse::<u64>().is_ok()) {
                 return Err(ParseError::invalid("target_status_code_list", "integers", codes));
             }
-            w.u64_array("target_status_code_list", entries().map(|c| c.parse().unwrap_or_default()));
+            w.u64_array(
+                "target_status_code_list",
+                entries().map(|c| c.parse().unwrap_or_default()),
+            );
         }
-        for i in 27..KNOWN_FIELDS {
-            w.opt_str(NAMES[i], v(i));
+        for (i, name) in NAMES.iter().enumerate().skip(27) {
+            w.opt_str(name, v(i));
         }
         if count == KNOWN_FIELDS {
             let mut extra = Vec::new();
@@ -230,7 +236,9 @@ fn number(w: &mut ObjectWriter<'_>, field: &'static str, value: Option<&str>) ->
 
 fn integer(w: &mut ObjectWriter<'_>, field: &'static str, value: Option<&str>) -> Result<(), ParseError> {
     if let Some(v) = value {
-        let n = v.parse::<u64>().map_err(|_| ParseError::invalid(field, "an integer", v))?;
+        let n = v
+            .parse::<u64>()
+            .map_err(|_| ParseError::invalid(field, "an integer", v))?;
         w.u64(field, n);
     }
     Ok(())
@@ -260,7 +268,10 @@ mod tests {
         let mut out = Vec::new();
         let outcome = AlbParser.parse_line(line, "id-1", &mut out)?;
         let doc: Value = serde_json::from_slice(&out).expect("valid JSON");
-        assert_eq!(outcome, LineOutcome::Document(Timestamp::parse_rfc3339_utc(doc["@timestamp"].as_str().unwrap()).unwrap()));
+        assert_eq!(
+            outcome,
+            LineOutcome::Document(Timestamp::parse_rfc3339_utc(doc["@timestamp"].as_str().unwrap()).unwrap())
+        );
         Ok(doc)
     }
 
@@ -486,7 +497,13 @@ mod tests {
     #[test]
     fn garbage_never_panics() {
         let mut out = Vec::new();
-        for line in ["\"", "\" \"", "- - - - - - - - - - - - - - - - - - - -", "é\u{0}\u{1b}", &"\" ".repeat(1000)] {
+        for line in [
+            "\"",
+            "\" \"",
+            "- - - - - - - - - - - - - - - - - - - -",
+            "é\u{0}\u{1b}",
+            &"\" ".repeat(1000),
+        ] {
             out.clear();
             let _ = AlbParser.parse_line(line, "id", &mut out);
         }

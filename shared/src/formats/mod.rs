@@ -95,7 +95,7 @@ pub trait LineParser {
 /// A fresh parser for a line-based format; `None` for CloudWatch, which is not line-based.
 pub fn line_parser(format: Format) -> Option<Box<dyn LineParser + Send>> {
     match format {
-        Format::Alb => Some(Box::new(alb::AlbParser::default())),
+        Format::Alb => Some(Box::new(alb::AlbParser)),
         Format::CloudFront => Some(Box::new(cloudfront::CloudFrontParser::default())),
         Format::CloudWatch => None,
     }
