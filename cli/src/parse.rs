@@ -22,7 +22,13 @@ pub fn run(args: &ParseArgs) -> Result<ExitCode> {
     let mut failed = false;
     for path in &files {
         let result = if path.as_os_str() == "-" {
-            process(io::stdin().lock(), &Source::new("stdin"), args.input.format, &limits, &mut sink)
+            process(
+                io::stdin().lock(),
+                &Source::new("stdin"),
+                args.input.format,
+                &limits,
+                &mut sink,
+            )
         } else {
             match File::open(path) {
                 Ok(file) => {

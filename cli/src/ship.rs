@@ -76,7 +76,11 @@ pub fn run(args: &ShipArgs) -> Result<ExitCode> {
     for f in written.archive_files.iter().chain(&written.bulk_files) {
         println!("  {}", f.display());
     }
-    Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// A bar over input bytes, drawn only when standard error is a terminal.

@@ -49,7 +49,10 @@ struct Row {
 }
 
 fn main() {
-    let mb: u32 = std::env::var("LOGPIPE_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
+    let mb: u32 = std::env::var("LOGPIPE_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
     let data = ensure_data(mb);
     let read = |name: &str| std::fs::read(data.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     let only = std::env::var("LOGPIPE_BENCH_ONLY").ok();
@@ -111,7 +114,10 @@ fn measure(name: String, input: &[u8], plain_len: u64, format: Format) -> Row {
         summary = process(input, &source, FormatChoice::Fixed(format), &limits, &mut sink).expect("in-memory input");
         last = sink;
     });
-    assert_eq!(summary.error_documents, 0, "{name}: the generator's data should parse cleanly: {summary:?}");
+    assert_eq!(
+        summary.error_documents, 0,
+        "{name}: the generator's data should parse cleanly: {summary:?}"
+    );
     let (units, unit) = if format == Format::CloudWatch {
         (summary.log_events, "events")
     } else {

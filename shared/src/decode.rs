@@ -187,7 +187,10 @@ mod tests {
     fn bomb_stops_at_limit() {
         let data = gzip(&vec![0u8; 10 << 20]);
         let err = read_all(&data, 1 << 20).unwrap_err();
-        assert!(matches!(err, DecodeError::TooLarge { limit } if limit == 1 << 20), "{err:?}");
+        assert!(
+            matches!(err, DecodeError::TooLarge { limit } if limit == 1 << 20),
+            "{err:?}"
+        );
         // exactly at the limit is fine
         assert_eq!(read_all(&gzip(&[7u8; 1000]), 1000).unwrap().len(), 1000);
         assert!(read_all(&gzip(&[7u8; 1001]), 1000).is_err());

@@ -157,7 +157,10 @@ mod tests {
             "alb",
             "id-1",
             &err,
-            ErrorOrigin { source: "f.log", line: Some(3) },
+            ErrorOrigin {
+                source: "f.log",
+                line: Some(3),
+            },
             "http oops",
         );
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
@@ -175,8 +178,19 @@ mod tests {
         let raw = "é".repeat(MAX_RAW_MESSAGE_BYTES); // 2 bytes each
         let mut out = Vec::new();
         let ts = Timestamp::from_epoch_millis(0).unwrap();
-        let origin = ErrorOrigin { source: "s", line: None };
-        write_error_document(&mut out, &ts, "alb", "i", &crate::error::ParseError::UnknownFormat, origin, &raw);
+        let origin = ErrorOrigin {
+            source: "s",
+            line: None,
+        };
+        write_error_document(
+            &mut out,
+            &ts,
+            "alb",
+            "i",
+            &crate::error::ParseError::UnknownFormat,
+            origin,
+            &raw,
+        );
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["message"].as_str().unwrap().len(), MAX_RAW_MESSAGE_BYTES);
         assert_eq!(v["error"]["raw_truncated"], json!(true));

@@ -50,7 +50,6 @@ impl ParseError {
             value: crate::document::cap_at_char_boundary(value, MAX_QUOTED_VALUE).to_owned(),
         }
     }
-
 }
 
 impl DocError for ParseError {

@@ -257,7 +257,10 @@ mod tests {
                 write_str(&mut buf, &s);
                 let back: String = serde_json::from_slice(&buf).unwrap();
                 assert_eq!(back, s, "byte {special:#x} at {pos}");
-                assert_eq!(buf.len() > s.len() + 2, special < 0x20 || special == b'"' || special == b'\\');
+                assert_eq!(
+                    buf.len() > s.len() + 2,
+                    special < 0x20 || special == b'"' || special == b'\\'
+                );
             }
         }
     }
@@ -290,7 +293,9 @@ mod tests {
         for ok in ["0", "-1", "0.000", "12.5", "1e3", "1.5E-7", "-0.25"] {
             assert!(is_json_number(ok), "{ok} should be accepted");
         }
-        for bad in ["", "-", "01", ".5", "1.", "+1", "1e", "NaN", "inf", "1.2.3", "0x10", "1 "] {
+        for bad in [
+            "", "-", "01", ".5", "1.", "+1", "1e", "NaN", "inf", "1.2.3", "0x10", "1 ",
+        ] {
             assert!(!is_json_number(bad), "{bad:?} should be rejected");
         }
     }

@@ -148,7 +148,12 @@ mod tests {
             let got = collect(b"abcdefgh\nxy\nabcd\r\nabcde\n", buffer, 4);
             assert_eq!(
                 got,
-                vec![Err(("abcd".into(), 8)), Ok("xy".into()), Ok("abcd".into()), Err(("abcd".into(), 5))],
+                vec![
+                    Err(("abcd".into(), 8)),
+                    Ok("xy".into()),
+                    Ok("abcd".into()),
+                    Err(("abcd".into(), 5))
+                ],
                 "buffer {buffer}"
             );
         }

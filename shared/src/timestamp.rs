@@ -94,7 +94,10 @@ impl Timestamp {
     fn from_ascii(b: &[u8]) -> Timestamp {
         let mut buf = [0u8; Self::CAP];
         buf[..b.len()].copy_from_slice(b);
-        Timestamp { buf, len: b.len() as u8 }
+        Timestamp {
+            buf,
+            len: b.len() as u8,
+        }
     }
 }
 
@@ -168,7 +171,11 @@ mod tests {
 
     #[test]
     fn alb_time_kept_with_its_precision() {
-        for s in ["2018-07-02T22:23:00.186641Z", "2018-07-02T22:23:00Z", "2024-02-29T23:59:60.123456789Z"] {
+        for s in [
+            "2018-07-02T22:23:00.186641Z",
+            "2018-07-02T22:23:00Z",
+            "2024-02-29T23:59:60.123456789Z",
+        ] {
             assert_eq!(Timestamp::parse_rfc3339_utc(s).unwrap().as_str(), s);
         }
     }
@@ -199,7 +206,10 @@ mod tests {
 
     #[test]
     fn epoch_millis_formatted() {
-        assert_eq!(Timestamp::from_epoch_millis(0).unwrap().as_str(), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            Timestamp::from_epoch_millis(0).unwrap().as_str(),
+            "1970-01-01T00:00:00.000Z"
+        );
         assert_eq!(
             Timestamp::from_epoch_millis(1_552_518_348_220).unwrap().as_str(),
             "2019-03-13T23:05:48.220Z"
@@ -208,7 +218,10 @@ mod tests {
             Timestamp::from_epoch_millis(951_782_400_000).unwrap().as_str(),
             "2000-02-29T00:00:00.000Z"
         );
-        assert_eq!(Timestamp::from_epoch_millis(-1).unwrap().as_str(), "1969-12-31T23:59:59.999Z");
+        assert_eq!(
+            Timestamp::from_epoch_millis(-1).unwrap().as_str(),
+            "1969-12-31T23:59:59.999Z"
+        );
         assert!(Timestamp::from_epoch_millis(i64::MAX).is_none());
     }
 }

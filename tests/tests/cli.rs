@@ -33,7 +33,11 @@ fn parse_alb_object_keeps_every_line_once_in_order() {
     assert_eq!(docs.len(), lines.len());
     for (i, (line, doc)) in lines.iter().zip(&docs).enumerate() {
         let suffix = format!("-{}", i + 1);
-        assert!(doc["event_id"].as_str().unwrap().ends_with(&suffix), "line {}: {doc}", i + 1);
+        assert!(
+            doc["event_id"].as_str().unwrap().ends_with(&suffix),
+            "line {}: {doc}",
+            i + 1
+        );
         assert_eq!(doc["log_type"], "alb");
         if doc.get("error").is_some() {
             assert_eq!(doc["message"], line.as_str());
@@ -50,7 +54,11 @@ fn parse_alb_object_keeps_every_line_once_in_order() {
 
 #[test]
 fn auto_detection_matches_the_explicit_format() {
-    for (path, format) in [(ALB_OBJECT, "alb"), (CLOUDFRONT_OBJECT, "cloudfront"), (CLOUDWATCH_OBJECT, "cloudwatch")] {
+    for (path, format) in [
+        (ALB_OBJECT, "alb"),
+        (CLOUDFRONT_OBJECT, "cloudfront"),
+        (CLOUDWATCH_OBJECT, "cloudwatch"),
+    ] {
         let auto = parse_docs(&[path]);
         let fixed = parse_docs(&["--format", format, path]);
         assert!(!auto.is_empty(), "{path}");
@@ -106,7 +114,9 @@ fn closing_the_pipe_early_is_not_an_error() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(first.starts_with('{'));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -114,7 +124,10 @@ fn closing_the_pipe_early_is_not_an_error() {
 
 #[test]
 fn unknown_format_name_is_rejected_with_the_choices() {
-    let out = logpipe().args(["parse", "--format", "nlb", ALB_OBJECT]).output().unwrap();
+    let out = logpipe()
+        .args(["parse", "--format", "nlb", ALB_OBJECT])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("alb, cloudfront, cloudwatch or auto"));
 }
@@ -124,7 +137,10 @@ fn every_subcommand_has_help() {
     for args in [&["--help"][..], &["parse", "--help"], &["ship", "--help"]] {
         let out = logpipe().args(args).output().unwrap();
         assert!(out.status.success(), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: logpipe"), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage: logpipe"),
+            "{args:?}"
+        );
     }
 }
 
@@ -139,7 +155,9 @@ fn read_sink(dir: &std::path::Path) -> (Vec<Value>, Vec<(Value, Value)>) {
                 stack.push(path);
             } else if path.to_string_lossy().ends_with(".ndjson.gz") {
                 let mut text = String::new();
-                MultiGzDecoder::new(std::fs::File::open(&path).unwrap()).read_to_string(&mut text).unwrap();
+                MultiGzDecoder::new(std::fs::File::open(&path).unwrap())
+                    .read_to_string(&mut text)
+                    .unwrap();
                 archive.extend(text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()));
             } else if path.to_string_lossy().ends_with(".ndjson") {
                 let text = std::fs::read_to_string(&path).unwrap();
@@ -161,7 +179,11 @@ fn ship_sample_objects_delivers_every_record_once() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("shipped 3 of 3 files"), "{stdout}");
 
     // What went in, counted without logpipe.

@@ -219,14 +219,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let now = Timestamp::parse_rfc3339_utc("2026-11-22T05:30:12Z").unwrap();
         let mut sink = LocalDirSink::at(dir.path(), now).unwrap();
-        sink.accept(doc(br#"{"a":1}"#, "alb", "2018-07-02T22:23:00.186641Z", "id-1")).unwrap();
-        sink.accept(doc(br#"{"b":2}"#, "cloudfront", "2019-12-04T21:02:31Z", "id\"2")).unwrap();
+        sink.accept(doc(br#"{"a":1}"#, "alb", "2018-07-02T22:23:00.186641Z", "id-1"))
+            .unwrap();
+        sink.accept(doc(br#"{"b":2}"#, "cloudfront", "2019-12-04T21:02:31Z", "id\"2"))
+            .unwrap();
         sink.finish().unwrap();
         let s = sink.summary().clone();
         assert_eq!(s.documents, 2);
         assert_eq!(
             s.archive_files,
-            vec![dir.path().join("2026/11/22/05/logpipe-2026-11-22-05-30-12-0001.ndjson.gz")]
+            vec![dir
+                .path()
+                .join("2026/11/22/05/logpipe-2026-11-22-05-30-12-0001.ndjson.gz")]
         );
         let mut text = String::new();
         MultiGzDecoder::new(File::open(&s.archive_files[0]).unwrap())
@@ -235,7 +239,9 @@ mod tests {
         assert_eq!(text, "{\"a\":1}\n{\"b\":2}\n");
         assert_eq!(
             s.bulk_files,
-            vec![dir.path().join("opensearch-bulk/logpipe-2026-11-22-05-30-12-0001.ndjson")]
+            vec![dir
+                .path()
+                .join("opensearch-bulk/logpipe-2026-11-22-05-30-12-0001.ndjson")]
         );
         assert_eq!(
             fs::read_to_string(&s.bulk_files[0]).unwrap(),
@@ -255,8 +261,14 @@ mod tests {
             sink.accept(doc(b"{}", "alb", "2018-07-02T22:23:00Z", "i")).unwrap();
             sink.finish().unwrap();
         }
-        assert!(dir.path().join("2026/11/22/05/logpipe-2026-11-22-05-30-12-0002.ndjson.gz").exists());
-        assert!(dir.path().join("opensearch-bulk/logpipe-2026-11-22-05-30-12-0002.ndjson").exists());
+        assert!(dir
+            .path()
+            .join("2026/11/22/05/logpipe-2026-11-22-05-30-12-0002.ndjson.gz")
+            .exists());
+        assert!(dir
+            .path()
+            .join("opensearch-bulk/logpipe-2026-11-22-05-30-12-0002.ndjson")
+            .exists());
     }
 
     #[test]
@@ -266,7 +278,8 @@ mod tests {
         let body = format!("{{\"m\":\"{}\"}}", "x".repeat(1 << 20));
         for i in 0..6 {
             let id = i.to_string();
-            sink.accept(doc(body.as_bytes(), "alb", "2018-07-02T22:23:00Z", &id)).unwrap();
+            sink.accept(doc(body.as_bytes(), "alb", "2018-07-02T22:23:00Z", &id))
+                .unwrap();
         }
         sink.finish().unwrap();
         let s = sink.summary();
