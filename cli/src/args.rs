@@ -34,6 +34,10 @@ pub struct InputOptions {
     /// Longest line kept; a longer line becomes an error document with its first bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT_MAX_LINE_BYTES)]
     pub max_line_bytes: usize,
+
+    /// Most bytes one nested payload (CloudWatch Logs `awslogs.data`) may inflate to.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::DEFAULT_MAX_PAYLOAD_BYTES)]
+    pub max_payload_bytes: u64,
 }
 
 impl InputOptions {
@@ -41,6 +45,7 @@ impl InputOptions {
         Limits {
             max_inflated_bytes: self.max_inflated_bytes,
             max_line_bytes: self.max_line_bytes,
+            max_payload_bytes: self.max_payload_bytes,
         }
     }
 }

@@ -18,6 +18,10 @@ pub struct Limits {
     pub max_inflated_bytes: u64,
     /// Longest line kept; a longer line becomes an error document holding its first bytes.
     pub max_line_bytes: usize,
+    /// Most bytes one payload nested inside an input (CloudWatch Logs `awslogs.data`, a gzip'd record
+    /// inside a Firehose object) may inflate to. Such payloads are inflated in memory, so this bounds
+    /// the memory a single hostile payload can take.
+    pub max_payload_bytes: u64,
 }
 
 impl Limits {
@@ -26,6 +30,8 @@ impl Limits {
     /// 1 MiB per line: ALB caps user agents at 8 KB and CloudFront does not log URLs over 8 KB;
     /// CloudWatch events are at most 1 MB.
     pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
+    /// 64 MiB per nested payload: CloudWatch Logs sends at most 1 MiB of events per payload.
+    pub const DEFAULT_MAX_PAYLOAD_BYTES: u64 = 64 << 20;
 }
 
 impl Default for Limits {
@@ -33,6 +39,7 @@ impl Default for Limits {
         Limits {
             max_inflated_bytes: Self::DEFAULT_MAX_INFLATED_BYTES,
             max_line_bytes: Self::DEFAULT_MAX_LINE_BYTES,
+            max_payload_bytes: Self::DEFAULT_MAX_PAYLOAD_BYTES,
         }
     }
 }

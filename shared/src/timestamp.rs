@@ -71,16 +71,22 @@ impl Timestamp {
         if !(0..=9999).contains(&y) {
             return None;
         }
-        let mut s = String::with_capacity(24);
-        use fmt::Write;
-        let _ = write!(
-            s,
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-            sod / 3600,
-            sod / 60 % 60,
-            sod % 60
-        );
-        Some(Self::from_ascii(s.as_bytes()))
+        // YYYY-MM-DDTHH:MM:SS.mmmZ, written digit by digit (this runs once per CloudWatch event).
+        let mut b = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, width: usize, mut v: u32| {
+            for i in (at..at + width).rev() {
+                b[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        put(0, 4, y as u32);
+        put(5, 2, m);
+        put(8, 2, d);
+        put(11, 2, sod / 3600);
+        put(14, 2, sod / 60 % 60);
+        put(17, 2, sod % 60);
+        put(20, 3, millis);
+        Some(Self::from_ascii(&b))
     }
 
     /// The current time, for documents whose line carries no readable time (error documents).

@@ -3,7 +3,8 @@
 //! Precedence, first match wins (decided on the decoded content, after any gzip layer):
 //! 1. `#Version:` or `#Fields:` → CloudFront (the header of every standard log file).
 //! 2. `{` → CloudWatch Logs (a subscription payload or a Lambda `awslogs` event).
-//! 3. `H4sI` → CloudWatch Logs (base64 of gzip, as in `awslogs.data`).
+//! 3. `H4sI` (base64 of gzip, as in `awslogs.data`) or gzip nested inside the outer gzip (Firehose
+//!    objects of gzip'd records) → CloudWatch Logs.
 //! 4. A first line of at least 20 tab-separated fields starting with a `YYYY-MM-DD` date and an
 //!    `HH:MM:SS` time → CloudFront without header.
 //! 5. A first line whose first field is an ALB request type (`http`, `https`, `h2`, `grpcs`, `ws`,
@@ -27,7 +28,7 @@ pub fn detect(head: &[u8]) -> Option<Format> {
     if head.starts_with(b"#Version:") || head.starts_with(b"#Fields:") {
         return Some(Format::CloudFront);
     }
-    if head.starts_with(b"{") || head.starts_with(b"H4sI") {
+    if head.starts_with(b"{") || head.starts_with(b"H4sI") || crate::decode::is_gzip(head) {
         return Some(Format::CloudWatch);
     }
     let end = memchr::memchr(b'\n', head).unwrap_or(head.len());
@@ -54,7 +55,8 @@ mod tests {
 
     #[test]
     fn detection_table() {
-        let cases: [(&str, &[u8], Option<Format>); 10] = [
+        let cases: [(&str, &[u8], Option<Format>); 11] = [
+            ("gzip_inside_gzip", b"\x1f\x8b\x08\x00", Some(Format::CloudWatch)),
             ("cloudfront_header", b"#Version: 1.0\n#Fields: date time\n", Some(Format::CloudFront)),
             (
                 "cloudfront_without_header",
