@@ -23,7 +23,7 @@ pub fn run(args: &ParseArgs) -> Result<ExitCode> {
     for path in &files {
         let result = if path.as_os_str() == "-" {
             process(
-                io::stdin().lock(),
+                io::stdin(),
                 &Source::new("stdin"),
                 args.input.format,
                 &limits,

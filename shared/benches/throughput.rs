@@ -13,7 +13,8 @@
 //! second:
 //! - `parse+serialize`: uncompressed input → documents (line splitting, UTF-8 check, parsing, JSON);
 //! - `gzip decode`: inflating the `.gz` file alone, the floor for anything reading gzip;
-//! - `gzip → documents`: the whole path from compressed bytes, as a Lambda function runs it.
+//! - `gzip → documents`: the whole path from compressed bytes, as a Lambda function runs it; gzip is
+//!   inflated on a second thread while the first parses, so this row uses up to two cores.
 
 use flate2::read::MultiGzDecoder;
 use logpipe::{process, Doc, DocSink, Format, FormatChoice, Limits, SinkError, Source};
@@ -67,10 +68,9 @@ fn main() {
         }
         let plain = read(plain);
         let gz = read(gz);
-        let plain_len = plain.len() as u64;
-        rows.push(measure(format!("{format} parse+serialize"), &plain, plain_len, format));
-        rows.push(measure_inflate(format!("{format} gzip decode"), &gz, plain_len));
-        rows.push(measure(format!("{format} gzip → documents"), &gz, plain_len, format));
+        rows.push(measure(format!("{format} parse+serialize"), &plain, format));
+        rows.push(measure_inflate(format!("{format} gzip decode"), &gz));
+        rows.push(measure(format!("{format} gzip → documents"), &gz, format));
     }
     println!("\n| benchmark | input MB | MB/s per core | units/s | documents | output MB |");
     println!("|---|---:|---:|---:|---:|---:|");
@@ -89,11 +89,12 @@ fn main() {
     }
 }
 
-/// Runs `f` until it has had at least 3 runs and 2 s, and returns the fastest run.
+/// Runs `f` until it has had at least 5 runs and 4 s, and returns the fastest run (this machine
+/// shares its cores, so the fastest run is the one least disturbed).
 fn best_of(mut f: impl FnMut()) -> Duration {
     f(); // warm-up
     let (mut best, mut total, mut runs) = (Duration::MAX, Duration::ZERO, 0);
-    while runs < 3 || total < Duration::from_secs(2) {
+    while runs < 5 || total < Duration::from_secs(4) {
         let t = Instant::now();
         f();
         let d = t.elapsed();
@@ -104,7 +105,8 @@ fn best_of(mut f: impl FnMut()) -> Duration {
     best
 }
 
-fn measure(name: String, input: &[u8], plain_len: u64, format: Format) -> Row {
+/// The pipeline over `input`; throughput counts the bytes after decompression.
+fn measure(name: String, input: &[u8], format: Format) -> Row {
     let source = Source::new("s3://bench-bucket/bench-object");
     let limits = Limits::default();
     let mut last = CountingSink::default();
@@ -126,7 +128,7 @@ fn measure(name: String, input: &[u8], plain_len: u64, format: Format) -> Row {
     eprintln!("{name}: {summary:?}");
     Row {
         name,
-        input_bytes: plain_len,
+        input_bytes: summary.bytes_inflated,
         units,
         unit,
         best,
@@ -135,7 +137,7 @@ fn measure(name: String, input: &[u8], plain_len: u64, format: Format) -> Row {
     }
 }
 
-fn measure_inflate(name: String, gz: &[u8], plain_len: u64) -> Row {
+fn measure_inflate(name: String, gz: &[u8]) -> Row {
     let mut buf = vec![0u8; 256 * 1024];
     let mut total = 0;
     let best = best_of(|| {
@@ -149,10 +151,9 @@ fn measure_inflate(name: String, gz: &[u8], plain_len: u64) -> Row {
             total += n as u64;
         }
     });
-    assert_eq!(total, plain_len, "{name}");
     Row {
         name,
-        input_bytes: plain_len,
+        input_bytes: total,
         units: 0,
         unit: "-",
         best,

@@ -19,18 +19,6 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&GZIP_MAGIC)
 }
 
-/// Marker carried inside an `io::Error` when the inflated-size ceiling is crossed.
-#[derive(Debug)]
-struct LimitExceeded(u64);
-
-impl std::fmt::Display for LimitExceeded {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "inflated size exceeds the limit of {} bytes", self.0)
-    }
-}
-
-impl std::error::Error for LimitExceeded {}
-
 /// The input with its first bytes, read for sniffing, put back in front.
 type Sniffed<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
 
@@ -76,37 +64,57 @@ impl<R: Read> Decoder<R> {
         self.inflated
     }
 
-    /// Classifies a read error from this decoder.
-    pub fn classify(&self, error: io::Error) -> DecodeError {
+    fn classify(&self, error: io::Error) -> DecodeError {
         classify(error, self.is_gzip(), self.inflated)
     }
 }
 
 impl<R: Read> Read for Decoder<R> {
+    /// Reads decoded bytes. Errors carry a [`DecodeError`] (see [`into_decode_error`]).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.inflated > self.limit {
-            return Err(io::Error::other(LimitExceeded(self.limit)));
+            return Err(io::Error::other(DecodeError::TooLarge { limit: self.limit }));
         }
         // Read at most one byte past the limit, so that crossing it is detected, not truncated.
         let room = (self.limit - self.inflated).saturating_add(1);
         let want = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
-        let n = match &mut self.inner {
-            Inner::Plain(r) => r.read(&mut buf[..want])?,
-            Inner::Gzip(r) => r.read(&mut buf[..want])?,
+        let read = match &mut self.inner {
+            Inner::Plain(r) => r.read(&mut buf[..want]),
+            Inner::Gzip(r) => r.read(&mut buf[..want]),
+        };
+        let n = match read {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(e),
+            Err(e) => return Err(io::Error::other(self.classify(e))),
         };
         self.inflated += n as u64;
         if self.inflated > self.limit {
-            return Err(io::Error::other(LimitExceeded(self.limit)));
+            return Err(io::Error::other(DecodeError::TooLarge { limit: self.limit }));
         }
         Ok(n)
     }
 }
 
-/// Turns an `io::Error` from a decoder into a [`DecodeError`].
-pub fn classify(error: io::Error, gzip: bool, inflated: u64) -> DecodeError {
-    if let Some(LimitExceeded(limit)) = error.get_ref().and_then(|e| e.downcast_ref::<LimitExceeded>()) {
-        return DecodeError::TooLarge { limit: *limit };
+/// The [`DecodeError`] inside an error returned by a [`Decoder`] (or by a reader over one); any
+/// other I/O error is a read failure.
+pub fn into_decode_error(error: io::Error) -> DecodeError {
+    if error.get_ref().is_some_and(|e| e.is::<DecodeError>()) {
+        if let Some(Ok(decode)) = error.into_inner().map(|inner| inner.downcast::<DecodeError>()) {
+            return *decode;
+        }
+        return DecodeError::Io {
+            inflated: 0,
+            source: io::Error::other("decode error lost in transit"),
+        };
     }
+    DecodeError::Io {
+        inflated: 0,
+        source: error,
+    }
+}
+
+/// Turns an `io::Error` from the inner reader into a [`DecodeError`].
+fn classify(error: io::Error, gzip: bool, inflated: u64) -> DecodeError {
     let corrupt = matches!(
         error.kind(),
         io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof
@@ -127,12 +135,10 @@ pub fn classify(error: io::Error, gzip: bool, inflated: u64) -> DecodeError {
 /// Decodes a whole in-memory buffer (gzip or plain) into a new vector, bounded by `limit`.
 /// Used for payloads nested in JSON (CloudWatch Logs `awslogs.data`).
 pub fn inflate_to_vec(bytes: &[u8], limit: u64) -> Result<Vec<u8>, DecodeError> {
-    let mut decoder = Decoder::new(bytes, limit).map_err(|e| classify(e, is_gzip(bytes), 0))?;
+    let mut decoder = Decoder::new(bytes, limit).map_err(into_decode_error)?;
     let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(limit as usize));
-    match decoder.read_to_end(&mut out) {
-        Ok(_) => Ok(out),
-        Err(e) => Err(decoder.classify(e)),
-    }
+    decoder.read_to_end(&mut out).map_err(into_decode_error)?;
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod formats;
 pub mod json;
 pub mod lines;
 pub mod pipeline;
+pub mod prefetch;
 pub mod sink;
 pub mod timestamp;
 pub mod tokenize;

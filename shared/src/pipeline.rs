@@ -1,13 +1,14 @@
 //! The pipeline: one input (object, file, stdin) → decode → lines or payloads → documents → sink.
 
-use crate::decode::{self, Decoder};
+use crate::decode::{self, into_decode_error, Decoder};
 use crate::document::{write_error_document, Doc, ErrorOrigin, Source};
 use crate::error::{DecodeError, ParseError};
 use crate::formats::{self, cloudwatch, Format, FormatChoice, LineOutcome, LineParser};
 use crate::lines::{Line, LineReader};
+use crate::prefetch;
 use crate::sink::{DocSink, SinkError};
 use crate::timestamp::Timestamp;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::ops::AddAssign;
 
 /// Bounds on what one input may cost.
@@ -118,69 +119,87 @@ pub enum PipelineError {
 /// source and how far decoding got, and the lines before it are kept. Only a failing sink or a
 /// failing read (which a retry may fix) returns `Err`. The caller calls [`DocSink::finish`] once
 /// after its last input.
-pub fn process<R: Read>(
+///
+/// Gzip input is inflated on a second thread while this one parses (see [`crate::prefetch`]).
+pub fn process<R: Read + Send>(
     input: R,
     source: &Source,
     choice: FormatChoice,
     limits: &Limits,
     sink: &mut dyn DocSink,
 ) -> Result<Summary, PipelineError> {
+    let decoder =
+        Decoder::new(input, limits.max_inflated_bytes).map_err(|e| read_error(source, into_decode_error(e)))?;
+    if !decoder.is_gzip() {
+        let mut lines = LineReader::new(
+            BufReader::with_capacity(decode::BUFFER_BYTES, decoder),
+            limits.max_line_bytes,
+        );
+        let result = run(&mut lines, source, choice, limits, sink);
+        return finish(result, lines.get_ref().get_ref().inflated(), source, sink);
+    }
+    std::thread::scope(|scope| {
+        let (prefetched, producer) = prefetch::spawn(scope, decoder, decode::BUFFER_BYTES, 4);
+        let mut lines = LineReader::new(prefetched, limits.max_line_bytes);
+        let result = run(&mut lines, source, choice, limits, sink);
+        drop(lines); // stops the producer if parsing ended early
+        let inflated = match producer.join() {
+            Ok(decoder) => decoder.inflated(),
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        finish(result, inflated, source, sink)
+    })
+}
+
+/// How a run over an input ended: normally, or with a decode error after some line.
+type RunResult = Result<(Summary, Option<(DecodeError, Option<u64>, &'static str)>), SinkError>;
+
+fn finish(result: RunResult, inflated: u64, source: &Source, sink: &mut dyn DocSink) -> Result<Summary, PipelineError> {
+    let (mut summary, failure) = result?;
+    summary.bytes_inflated = inflated;
+    match failure {
+        None => Ok(summary),
+        Some((error, line, log_type)) => finish_with_decode_error(error, log_type, source, line, sink, summary),
+    }
+}
+
+fn run<B: BufRead>(
+    lines: &mut LineReader<B>,
+    source: &Source,
+    choice: FormatChoice,
+    limits: &Limits,
+    sink: &mut dyn DocSink,
+) -> RunResult {
     let mut summary = Summary {
         inputs: 1,
         ..Summary::default()
     };
-    let mut out = Vec::with_capacity(4096);
-    let decoder = match Decoder::new(input, limits.max_inflated_bytes) {
-        Ok(d) => d,
-        Err(e) => return Err(read_error(source, decode::classify(e, false, 0))),
-    };
-    let mut reader = LineReader::new(
-        std::io::BufReader::with_capacity(decode::BUFFER_BYTES, decoder),
-        limits.max_line_bytes,
-    );
     let format = match choice {
         FormatChoice::Fixed(f) => Some(f),
-        FormatChoice::Auto => match reader.peek() {
+        FormatChoice::Auto => match lines.peek() {
             Ok(head) => formats::detect(head),
-            Err(e) => {
-                let error = reader.get_ref().get_ref().classify(e);
-                return finish_with_decode_error(error, "unknown", source, None, &mut out, sink, summary);
-            }
+            Err(e) => return Ok((summary, Some((into_decode_error(e), None, "unknown")))),
         },
     };
-    let result = match format {
+    let log_type = format.map_or("unknown", Format::log_type);
+    let failure = match format {
         Some(Format::CloudWatch) => {
             let mut whole = Vec::new();
-            match reader.read_whole(&mut whole) {
+            match lines.read_whole(&mut whole) {
                 Ok(()) => {
-                    summary.bytes_inflated = whole.len() as u64;
                     cloudwatch::process_input(&whole, source, limits, sink, &mut summary)?;
-                    Ok(())
+                    None
                 }
-                Err(e) => Err((reader.get_ref().get_ref().classify(e), None)),
+                Err(e) => Some((into_decode_error(e), None)),
             }
         }
         Some(f) => {
             let parser = formats::line_parser(f).expect("every format but CloudWatch is line-based");
-            run_lines(&mut reader, parser, source, sink, &mut out, &mut summary)?
+            run_lines(lines, parser, source, sink, &mut summary)?
         }
-        None => run_lines(
-            &mut reader,
-            Box::new(Unrecognized),
-            source,
-            sink,
-            &mut out,
-            &mut summary,
-        )?,
+        None => run_lines(lines, Box::new(Unrecognized), source, sink, &mut summary)?,
     };
-    summary.bytes_inflated = summary.bytes_inflated.max(reader.get_ref().get_ref().inflated());
-    match result {
-        Ok(()) => Ok(summary),
-        Err((error, line)) => {
-            let log_type = format.map_or("unknown", Format::log_type);
-            finish_with_decode_error(error, log_type, source, line, &mut out, sink, summary)
-        }
-    }
+    Ok((summary, failure.map(|(error, line)| (error, line, log_type))))
 }
 
 fn read_error(source: &Source, error: DecodeError) -> PipelineError {
@@ -197,7 +216,6 @@ fn finish_with_decode_error(
     log_type: &'static str,
     source: &Source,
     line: Option<u64>,
-    out: &mut Vec<u8>,
     sink: &mut dyn DocSink,
     mut summary: Summary,
 ) -> Result<Summary, PipelineError> {
@@ -208,14 +226,14 @@ fn finish_with_decode_error(
     // Numbered after the last line read, so re-processing gives it the same id.
     source.event_id(line.unwrap_or(summary.lines) + 1, &mut event_id);
     let timestamp = Timestamp::now();
-    out.clear();
+    let mut out = Vec::new();
     let origin = ErrorOrigin {
         source: source.name(),
         line,
     };
-    write_error_document(out, &timestamp, log_type, &event_id, &error, origin, "");
+    write_error_document(&mut out, &timestamp, log_type, &event_id, &error, origin, "");
     sink.accept(Doc {
-        json: out,
+        json: &out,
         log_type,
         timestamp,
         event_id: &event_id,
@@ -226,27 +244,23 @@ fn finish_with_decode_error(
     Ok(summary)
 }
 
-type LinesResult = Result<(), (DecodeError, Option<u64>)>;
-
-fn run_lines<R: Read>(
-    reader: &mut LineReader<std::io::BufReader<Decoder<R>>>,
+/// Runs the lines of one input through `parser`; returns the decode error that ended it early, if any.
+fn run_lines<B: BufRead>(
+    reader: &mut LineReader<B>,
     mut parser: Box<dyn LineParser + Send>,
     source: &Source,
     sink: &mut dyn DocSink,
-    out: &mut Vec<u8>,
     summary: &mut Summary,
-) -> Result<LinesResult, SinkError> {
+) -> Result<Option<(DecodeError, Option<u64>)>, SinkError> {
     let log_type = parser.log_type();
     let mut event_id = String::with_capacity(48);
+    let mut out = Vec::with_capacity(4096);
     let mut line_no: u64 = 0;
     loop {
         let line = match reader.next_line() {
             Ok(Some(line)) => line,
-            Ok(None) => return Ok(Ok(())),
-            Err(e) => {
-                let error = reader.get_ref().get_ref().classify(e);
-                return Ok(Err((error, Some(line_no))));
-            }
+            Ok(None) => return Ok(None),
+            Err(e) => return Ok(Some((into_decode_error(e), Some(line_no)))),
         };
         line_no += 1;
         summary.lines += 1;
@@ -266,7 +280,7 @@ fn run_lines<R: Read>(
         source.event_id(line_no, &mut event_id);
         out.clear();
         let outcome = match too_long {
-            None => parser.parse_line(&text, &event_id, out),
+            None => parser.parse_line(&text, &event_id, &mut out),
             Some(len) => Err(ParseError::LineTooLong {
                 len,
                 limit: bytes.len(),
@@ -288,14 +302,14 @@ fn run_lines<R: Read>(
                     source: source.name(),
                     line: Some(line_no),
                 };
-                write_error_document(out, &ts, log_type, &event_id, &error, origin, &text);
+                write_error_document(&mut out, &ts, log_type, &event_id, &error, origin, &text);
                 summary.error_documents += 1;
                 summary.line_errors += 1;
                 (ts, true)
             }
         };
         sink.accept(Doc {
-            json: out,
+            json: &out,
             log_type,
             timestamp,
             event_id: &event_id,
