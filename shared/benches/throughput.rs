@@ -4,6 +4,7 @@
 //! cargo bench -p logpipe --bench throughput            # generates data once, then measures
 //! LOGPIPE_BENCH_MB=200 cargo bench -p logpipe --bench throughput   # other data size (default 100)
 //! LOGPIPE_BENCH_ONLY=alb cargo bench -p logpipe --bench throughput   # one format
+//! LOGPIPE_BENCH_RUNS=1 valgrind --tool=callgrind target/release/deps/throughput-…  # instruction counts
 //! ```
 //!
 //! Input comes from the deterministic generator `../shared/bench/gen.py` (path overridable with
@@ -92,9 +93,13 @@ fn main() {
 /// Runs `f` until it has had at least 5 runs and 4 s, and returns the fastest run (this machine
 /// shares its cores, so the fastest run is the one least disturbed).
 fn best_of(mut f: impl FnMut()) -> Duration {
-    f(); // warm-up
+    // LOGPIPE_BENCH_RUNS=1 runs once, no warm-up: for instruction counts under `valgrind --tool=callgrind`.
+    let fixed: Option<u32> = std::env::var("LOGPIPE_BENCH_RUNS").ok().and_then(|v| v.parse().ok());
+    if fixed.is_none() {
+        f(); // warm-up
+    }
     let (mut best, mut total, mut runs) = (Duration::MAX, Duration::ZERO, 0);
-    while runs < 5 || total < Duration::from_secs(4) {
+    while fixed.map_or(runs < 5 || total < Duration::from_secs(4), |n| runs < n) {
         let t = Instant::now();
         f();
         let d = t.elapsed();

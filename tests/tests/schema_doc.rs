@@ -40,6 +40,9 @@ fn schema_examples_match_the_parsers() {
             example.as_object_mut().unwrap().remove("@timestamp");
             found.as_object_mut().unwrap().remove("@timestamp");
         }
-        assert_eq!(found, example, "docs/schema.md example {id} differs from the parser's output");
+        assert_eq!(
+            found, example,
+            "docs/schema.md example {id} differs from the parser's output"
+        );
     }
 }
