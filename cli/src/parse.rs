@@ -61,6 +61,5 @@ pub fn run(args: &ParseArgs) -> Result<ExitCode> {
 
 /// `logpipe parse … | head` closes the pipe early: that is not an error.
 fn is_broken_pipe(e: &logpipe::SinkError) -> bool {
-    let logpipe::SinkError::Io { source, .. } = e;
-    source.kind() == io::ErrorKind::BrokenPipe
+    matches!(e, logpipe::SinkError::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
 }

@@ -8,12 +8,15 @@
 //! functions and the `logpipe` CLI are thin layers over it. The document schema is described in
 //! `docs/schema.md`.
 
+pub mod aws;
 pub mod decode;
+pub mod delivery;
 pub mod document;
 pub mod error;
 pub mod formats;
 pub mod json;
 pub mod lines;
+pub mod objects;
 pub mod pipeline;
 pub mod prefetch;
 pub mod sink;

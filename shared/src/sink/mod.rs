@@ -16,6 +16,13 @@ pub enum SinkError {
     /// Writing to a local file or stream failed.
     #[error("writing {target} failed: {source}")]
     Io { target: String, source: io::Error },
+    /// The invocation's deadline is near: stop reading, so the invocation can end cleanly and be
+    /// retried instead of being killed.
+    #[error("stopped reading {source_name}: the invocation's deadline is near")]
+    Deadline { source_name: String },
+    /// The delivery side stopped taking documents.
+    #[error("the delivery side stopped taking documents")]
+    Closed,
 }
 
 /// Receives finished documents, one at a time, in input order.
