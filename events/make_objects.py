@@ -7,6 +7,7 @@ The objects are what AWS writes to S3 (ALB: multi-member gzip; CloudFront: gzip 
 headers; CloudWatch Logs through Firehose to S3: concatenated gzip'd subscription payloads). Tests,
 `logpipe ship events/objects` and the sample Lambda events all read these files.
 """
+import datetime
 import gzip
 import io
 import json
@@ -21,6 +22,17 @@ ALB_KEY = ("AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/22/"
            "20261122T0505Z_192.0.2.10_2x8fnq1c.log.gz")
 CF_KEY = "cloudfront/E2EXAMPLE12345.2026-11-22-05.a1b2c3d4.gz"
 CW_KEY = "cloudwatch/2026/11/22/05/logpipe-app-logs-1-2026-11-22-05-10-00-5f0c6b8e.gz"
+# Objects named by the s3-access-logs sample events (events/make_events.py):
+# a manual copy of the ALB log under a key with spaces and `+`,
+SPACES_KEY = "manual uploads/alb copy+1.log.gz"
+# an ALB connection log (file name prefix `conn_log_`, as ALB writes it; the AWS docs show `conn_log.`),
+CONN_KEY = ("AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/22/"
+            "conn_log_123456789012_elasticloadbalancing_us-east-2_app.my-loadbalancer.50dc6c495c0c9188_"
+            "20261122T0505Z_192.0.2.10_5k2hq9wz.log.gz")
+# and the ALB log cut in half: complete gzip members, then a truncated one.
+CORRUPT_KEY = "broken/corrupt-truncated.log.gz"
+
+SEED = 20261122
 
 TG = "arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067"
 ELB = "app/my-loadbalancer/50dc6c495c0c9188"
@@ -161,9 +173,42 @@ def write_cloudwatch(r):
     return b"".join(gz(json.dumps(p).encode()) for p in (lam, control, app))
 
 
+def write_alb_connections():
+    """ALB connection log lines for the TLS requests of the ALB access log (same client, same conn_trace_id).
+
+    Fields (space-separated): time client_ip client_port listener_port tls_protocol tls_cipher
+    tls_handshake_latency "leaf_client_cert_subject" leaf_client_cert_validity leaf_client_cert_serial_number
+    tls_verify_status conn_trace_id. The HTTPS listener verifies client certificates (mutual TLS).
+    """
+    r = random.Random(SEED + 1)
+    out = []
+    for line in alb_lines(random.Random(SEED))[:24]:
+        f = line.split(" ")
+        if f[0] == "http":
+            continue
+        request_time = datetime.datetime.strptime(f[1], "%Y-%m-%dT%H:%M:%S.%fZ")
+        opened = request_time - datetime.timedelta(microseconds=r.randrange(2000, 900000))
+        ip, port = f[3].rsplit(":", 1)
+        serial = f"{r.randrange(16**16):016X}"
+        out.append(f'{opened.strftime("%Y-%m-%dT%H:%M:%S.%fZ")} {ip} {port} 443 TLSv1.3 TLS_AES_128_GCM_SHA256 '
+                   f'{r.randrange(1, 40) / 1000:.3f} "CN=client-{r.randrange(1, 9):02d}.example.com,O=Example Corp,'
+                   f'L=Seattle,ST=Washington,C=US" NotBefore=2026-01-01T00:00:00Z;NotAfter=2027-01-01T00:00:00Z '
+                   f'{serial} Success {f[-1]}')
+    # A client whose certificate has expired: the handshake fails, so no request reaches the access log.
+    out.append('2026-11-22T05:04:58.000123Z 203.0.113.200 50999 443 TLSv1.3 TLS_AES_128_GCM_SHA256 0.011 '
+               '"CN=old-client.example.com,O=Example Corp,C=US" NotBefore=2024-01-01T00:00:00Z;NotAfter=2025-01-01T00:00:00Z '
+               '0A1B2C3D4E5F6071 Failed:ClientCertExpired TID_7f0e9d8c7b6a59483726150493827160')
+    return gz(("\n".join(out) + "\n").encode())
+
+
 def main():
-    r = random.Random(20261122)
-    for key, data in ((ALB_KEY, write_alb(r)), (CF_KEY, write_cloudfront(r)), (CW_KEY, write_cloudwatch(r))):
+    r = random.Random(SEED)
+    alb = write_alb(r)
+    objects = [
+        (ALB_KEY, alb), (CF_KEY, write_cloudfront(r)), (CW_KEY, write_cloudwatch(r)),
+        (SPACES_KEY, alb), (CONN_KEY, write_alb_connections()), (CORRUPT_KEY, alb[:len(alb) // 2]),
+    ]
+    for key, data in objects:
         path = os.path.join(OUT, key)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:

@@ -4,6 +4,7 @@ use crate::args::ShipArgs;
 use crate::inputs;
 use anyhow::{Context, Result};
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use logpipe::lambda::s3_access_logs::choose_format;
 use logpipe::sink::LocalDirSink;
 use logpipe::{process, DocSink, Source, Summary};
 use std::fs::{self, File};
@@ -20,8 +21,21 @@ pub fn run(args: &ShipArgs) -> Result<ExitCode> {
     let mut summary = Summary::default();
     let mut bytes_read = 0;
     let mut failed = Vec::new();
+    let mut skipped = 0;
     for path in &files {
         progress.set_message(path.display().to_string());
+        // The same key-based rule as the s3-access-logs function: ALB connection logs, NLB and Classic
+        // ELB files have no parser yet and would only give error documents.
+        let Some(format) = choose_format(args.input.format, &path.to_string_lossy()) else {
+            progress.suspend(|| {
+                eprintln!(
+                    "logpipe: skipped {} (ALB connection, NLB or Classic ELB log: no parser yet)",
+                    path.display()
+                )
+            });
+            skipped += 1;
+            continue;
+        };
         let file = match File::open(path) {
             Ok(f) => f,
             Err(e) => {
@@ -32,7 +46,7 @@ pub fn run(args: &ShipArgs) -> Result<ExitCode> {
         };
         bytes_read += file.metadata().map(|m| m.len()).unwrap_or(0);
         let source = Source::new(inputs::source_name(path));
-        match process(progress.wrap_read(file), &source, args.input.format, &limits, &mut sink) {
+        match process(progress.wrap_read(file), &source, format, &limits, &mut sink) {
             Ok(s) => summary += s,
             Err(logpipe::pipeline::PipelineError::Read { source_name, error }) => {
                 progress.suspend(|| eprintln!("logpipe: reading {source_name} failed: {error}"));
@@ -46,9 +60,10 @@ pub fn run(args: &ShipArgs) -> Result<ExitCode> {
     let elapsed = started.elapsed().as_secs_f64();
     let written = sink.summary();
     println!(
-        "shipped {} of {} files: {} read, {} inflated, in {:.2} s ({:.1} MB/s of inflated input)",
-        files.len() - failed.len(),
+        "shipped {} of {} files ({} skipped): {} read, {} inflated, in {:.2} s ({:.1} MB/s of inflated input)",
+        files.len() - failed.len() - skipped,
         files.len(),
+        skipped,
         HumanBytes(bytes_read),
         HumanBytes(summary.bytes_inflated),
         elapsed,

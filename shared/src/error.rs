@@ -88,3 +88,20 @@ impl DocError for DecodeError {
         }
     }
 }
+
+/// A problem with a whole input (an object that is gone, empty, or a payload that cannot be read),
+/// recorded as an error document.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct InputError {
+    /// Stable name, written as `error.kind` (`object_not_found`, `empty_object`, …).
+    pub kind: &'static str,
+    /// What happened.
+    pub message: String,
+}
+
+impl DocError for InputError {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+}

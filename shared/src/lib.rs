@@ -15,6 +15,7 @@ pub mod document;
 pub mod error;
 pub mod formats;
 pub mod json;
+pub mod lambda;
 pub mod lines;
 pub mod objects;
 pub mod pipeline;

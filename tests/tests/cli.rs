@@ -174,7 +174,7 @@ fn read_sink(dir: &std::path::Path) -> (Vec<Value>, Vec<(Value, Value)>) {
 fn ship_sample_objects_delivers_every_record_once() {
     let out_dir = tempfile::tempdir().unwrap();
     let out = logpipe()
-        .args(["ship", "events/objects", "--sink"])
+        .args(["ship", ALB_OBJECT, CLOUDFRONT_OBJECT, CLOUDWATCH_OBJECT, "--sink"])
         .arg(out_dir.path())
         .output()
         .unwrap();
@@ -184,7 +184,7 @@ fn ship_sample_objects_delivers_every_record_once() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("shipped 3 of 3 files"), "{stdout}");
+    assert!(stdout.contains("shipped 3 of 3 files (0 skipped)"), "{stdout}");
 
     // What went in, counted without logpipe.
     let alb = gunzip_lines(ALB_OBJECT).len();
@@ -225,4 +225,35 @@ fn ship_sample_objects_delivers_every_record_once() {
         assert_eq!(action["create"]["_index"], index.as_str());
         assert_eq!(action["create"]["_id"], doc["event_id"]);
     }
+}
+
+#[test]
+fn ship_the_sample_folder_skips_connection_logs_and_keeps_what_a_broken_object_holds() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = logpipe()
+        .args(["ship", "events/objects", "--sink"])
+        .arg(out_dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("conn_log_"),
+        "the connection log is named as skipped: {stderr}"
+    );
+    let (archive, _) = read_sink(out_dir.path());
+    assert!(
+        archive.iter().all(|d| d["log_type"] != "unknown"),
+        "no connection-log line is mis-parsed"
+    );
+    let corrupt: Vec<&Value> = archive
+        .iter()
+        .filter(|d| d["error"]["kind"] == "corrupt_gzip")
+        .collect();
+    assert_eq!(corrupt.len(), 1, "the truncated object ends with one error document");
+    assert!(corrupt[0]["error"]["source"]
+        .as_str()
+        .unwrap()
+        .ends_with("broken/corrupt-truncated.log.gz"));
 }

@@ -118,7 +118,11 @@ impl fmt::Display for Skipped {
         match self {
             Skipped::TestEvent { bucket: Some(bucket) } => write!(f, "s3:TestEvent for bucket `{bucket}`"),
             Skipped::TestEvent { bucket: None } => f.write_str("s3:TestEvent"),
-            Skipped::NotObjectCreated { event_name, bucket, key } => {
+            Skipped::NotObjectCreated {
+                event_name,
+                bucket,
+                key,
+            } => {
                 write!(f, "`{event_name}` is not an object-created event (s3://{bucket}/{key})")
             }
             Skipped::FolderMarker { bucket, key } => write!(f, "folder marker s3://{bucket}/{key}"),
@@ -255,10 +259,9 @@ impl EventError {
 /// record of an unsupported source, an SQS record without a `messageId`, or (not SQS) a bad record.
 pub fn objects(event: &Value) -> Result<Parsed, EventError> {
     let mut parsed = Parsed::default();
-    if event.get("Records").is_some() {
-        let records = event
-            .get("Records")
-            .and_then(Value::as_array)
+    if let Some(records) = event.get("Records") {
+        let records = records
+            .as_array()
             .ok_or_else(|| invalid(Location::default().child("Records"), "an array"))?;
         for (index, record) in records.iter().enumerate() {
             top_record(record, index, &mut parsed)?;
@@ -278,9 +281,7 @@ pub fn objects(event: &Value) -> Result<Parsed, EventError> {
             None => return Err(invalid(at.child("source"), "a string")),
         }
     } else {
-        return Err(EventError::UnknownShape {
-            found: describe(event),
-        });
+        return Err(EventError::UnknownShape { found: describe(event) });
     }
     Ok(parsed)
 }
@@ -296,7 +297,11 @@ fn top_record(record: &Value, index: usize, parsed: &mut Parsed) -> Result<(), E
     };
     match source.as_str() {
         Some("aws:s3") => s3_record(record, &at, &Origin::Direct, parsed),
-        Some("aws:sns") => sns_envelope(record, &at.child("Sns"), &Origin::Sns, parsed),
+        Some("aws:sns") => {
+            let at = at.child("Sns");
+            let sns = record.get("Sns").ok_or_else(|| invalid(at.clone(), "an object"))?;
+            sns_envelope(sns, &at, &Origin::Sns, parsed)
+        }
         Some("aws:sqs") => {
             let message_id = string(record, &at, &["messageId"])?.to_owned();
             let at = Location {
@@ -528,7 +533,7 @@ pub fn decode_key(key: &str) -> Cow<'_, str> {
         let (byte, escape, width) = match src[i] {
             b'+' => (b' ', None, 1),
             b'%' => match (hex(src.get(i + 1)), hex(src.get(i + 2))) {
-                (Some(high), Some(low)) => (high << 4 | low, Some(i), 3),
+                (Some(high), Some(low)) => ((high << 4) | low, Some(i), 3),
                 _ => (b'%', None, 1),
             },
             other => (other, None, 1),
@@ -630,7 +635,10 @@ pub fn classify_key(key: &str) -> KeyKind {
 
 /// `[conn_log_]<account>_elasticloadbalancing_<region>_<lb>_<end-time>_[<ip>_]<random>.log[.gz]`.
 fn elb_kind(name: &str) -> Option<KeyKind> {
-    let (connection, rest) = match name.strip_prefix("conn_log_").or_else(|| name.strip_prefix("conn_log.")) {
+    let (connection, rest) = match name
+        .strip_prefix("conn_log_")
+        .or_else(|| name.strip_prefix("conn_log."))
+    {
         Some(rest) => (true, rest),
         None => (false, name),
     };
@@ -661,7 +669,9 @@ fn is_account(s: &str) -> bool {
 }
 
 fn is_region(s: &str) -> bool {
-    s.contains('-') && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    s.contains('-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// `20261122T0505Z`; the NLB docs' example omits the `T`, so it is optional.
@@ -697,10 +707,8 @@ fn is_cloudfront(name: &str) -> bool {
     let (Some(unique), Some(hour), Some(head)) = (parts.next(), parts.next(), parts.next()) else {
         return false;
     };
-    let id_start = head
-        .rfind(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit()))
-        .map_or(0, |i| i + 1);
-    let id = &head[id_start..];
+    let prefix = head.trim_end_matches(|c: char| c.is_ascii_uppercase() || c.is_ascii_digit());
+    let id = &head[prefix.len()..];
     DISTRIBUTION_ID_LENGTHS.contains(&id.len())
         && id.starts_with('E')
         && is_hour(hour)
@@ -711,7 +719,948 @@ fn is_cloudfront(name: &str) -> bool {
 /// `YYYY-MM-DD-HH`.
 fn is_hour(s: &str) -> bool {
     s.len() == 13
-        && s.bytes()
-            .enumerate()
-            .all(|(i, b)| if matches!(i, 4 | 7 | 10) { b == b'-' } else { b.is_ascii_digit() })
+        && s.bytes().enumerate().all(|(i, b)| {
+            if matches!(i, 4 | 7 | 10) {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const BUCKET: &str = "logpipe-sample-logs";
+    const ALB_KEY: &str = "AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/22/123456789012_elasticloadbalancing_us-east-2_app.my-loadbalancer.50dc6c495c0c9188_20261122T0505Z_192.0.2.10_2x8fnq1c.log.gz";
+    const CF_KEY: &str = "cloudfront/E2EXAMPLE12345.2026-11-22-05.a1b2c3d4.gz";
+    const CONN_KEY: &str = "AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/22/conn_log_123456789012_elasticloadbalancing_us-east-2_app.my-loadbalancer.50dc6c495c0c9188_20261122T0505Z_192.0.2.10_5k2hq9wz.log.gz";
+
+    // ---- builders -------------------------------------------------------------------------------
+
+    fn s3_record(event_name: &str, key: &str, size: Value) -> Value {
+        json!({
+            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-2",
+            "eventTime": "2026-11-22T05:05:31.000Z", "eventName": event_name,
+            "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": "b"}, "object": {"key": key, "size": size}}
+        })
+    }
+
+    fn put(key: &str) -> Value {
+        s3_record("ObjectCreated:Put", key, json!(10))
+    }
+
+    fn notification(records: Vec<Value>) -> Value {
+        json!({ "Records": records })
+    }
+
+    fn sqs(message_id: &str, body: &str) -> Value {
+        json!({"messageId": message_id, "body": body, "eventSource": "aws:sqs"})
+    }
+
+    fn sqs_event(messages: Vec<Value>) -> Value {
+        json!({ "Records": messages })
+    }
+
+    fn sns_envelope(message: &str) -> Value {
+        json!({"Type": "Notification", "TopicArn": "arn:aws:sns:us-east-2:123456789012:t", "Message": message})
+    }
+
+    fn sns_event(message: &str) -> Value {
+        json!({"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "Sns": sns_envelope(message)}]})
+    }
+
+    fn eventbridge(detail_type: &str, key: &str) -> Value {
+        json!({
+            "version": "0", "detail-type": detail_type, "source": "aws.s3",
+            "detail": {"bucket": {"name": "b"}, "object": {"key": key, "size": 10}}
+        })
+    }
+
+    fn test_event() -> Value {
+        json!({"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2026-11-22T04:10:00.000Z", "Bucket": "b"})
+    }
+
+    fn object(key: &str, origin: Origin) -> ObjectRef {
+        ObjectRef {
+            bucket: "b".to_owned(),
+            key: key.to_owned(),
+            size: Some(10),
+            version_id: None,
+            origin,
+        }
+    }
+
+    fn sqs_origin(id: &str) -> Origin {
+        Origin::Sqs {
+            message_id: id.to_owned(),
+        }
+    }
+
+    fn only(objects: Vec<ObjectRef>) -> Parsed {
+        Parsed {
+            objects,
+            ..Parsed::default()
+        }
+    }
+
+    fn skipped(skipped: Vec<Skipped>) -> Parsed {
+        Parsed {
+            skipped,
+            ..Parsed::default()
+        }
+    }
+
+    fn at(record: Option<usize>, message_id: Option<&str>, path: &str) -> Location {
+        Location {
+            record,
+            message_id: message_id.map(str::to_owned),
+            path: path.to_owned(),
+        }
+    }
+
+    fn not_created(event_name: &str, key: &str) -> Skipped {
+        Skipped::NotObjectCreated {
+            event_name: event_name.to_owned(),
+            bucket: "b".to_owned(),
+            key: key.to_owned(),
+        }
+    }
+
+    fn string(value: &Value) -> String {
+        value.to_string()
+    }
+
+    // ---- keys -----------------------------------------------------------------------------------
+
+    #[test]
+    fn decode_key_table() {
+        let cases = [
+            ("plain", "AWSLogs/1/a_b-c.log.gz", "AWSLogs/1/a_b-c.log.gz"),
+            ("empty", "", ""),
+            ("plus_is_space", "a+b%20c.log.gz", "a b c.log.gz"),
+            ("encoded_plus", "copy%2B1.log.gz", "copy+1.log.gz"),
+            (
+                "spaces_and_plus",
+                "manual+uploads/alb+copy%2B1.log.gz",
+                "manual uploads/alb copy+1.log.gz",
+            ),
+            ("special_characters", "k%3Dv%3A%40%26%24%2C%3F%23%5B%5D", "k=v:@&$,?#[]"),
+            ("encoded_percent_decoded_once", "100%25/%252B", "100%/%2B"),
+            ("non_ascii", "logs/%C3%A9t%C3%A9.log.gz", "logs/été.log.gz"),
+            ("non_ascii_lower_hex", "logs/%c3%a9t%c3%a9.log.gz", "logs/été.log.gz"),
+            ("four_byte_utf8", "%F0%9F%93%A6.log", "📦.log"),
+            ("raw_non_ascii_kept", "logs/été+1.log", "logs/été 1.log"),
+            ("invalid_hex_kept", "100%zz.log", "100%zz.log"),
+            ("truncated_escape_kept", "a%4", "a%4"),
+            ("trailing_percent_kept", "a%", "a%"),
+            ("invalid_utf8_kept", "a%FFb", "a%FFb"),
+            ("lone_lead_byte_kept", "a%C3+b", "a%C3 b"),
+            ("valid_then_invalid", "%C3%A9%FF%fe", "é%FF%fe"),
+            ("lead_byte_before_raw_char", "%E2é", "%E2é"),
+        ];
+        for (name, key, want) in cases {
+            assert_eq!(decode_key(key), want, "case `{name}`");
+        }
+    }
+
+    #[test]
+    fn decode_key_borrows_keys_without_escapes() {
+        assert!(matches!(decode_key("logs/été.log.gz"), Cow::Borrowed(_)));
+        assert!(matches!(decode_key("a+b"), Cow::Owned(_)));
+    }
+
+    #[test]
+    fn classify_key_table() {
+        let elb = "AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/01/01";
+        let cases = [
+            ("alb_access", ALB_KEY.to_owned(), KeyKind::AlbAccess),
+            (
+                "alb_access_under_prefix",
+                format!("my-prefix/{elb}/123456789012_elasticloadbalancing_us-east-2_app.my-lb.1234567890abcdef_20260101T0000Z_10.0.0.1_abcd1234.log.gz"),
+                KeyKind::AlbAccess,
+            ),
+            (
+                "alb_access_file_name_only",
+                "123456789012_elasticloadbalancing_eu-central-1_app.a.b13ea9d19f16d015_20220124T0000Z_0.0.0.0_2et2e1mx.log.gz".to_owned(),
+                KeyKind::AlbAccess,
+            ),
+            ("alb_connection_underscore", CONN_KEY.to_owned(), KeyKind::AlbConnection),
+            (
+                "alb_connection_period",
+                format!("{elb}/conn_log.123456789012_elasticloadbalancing_us-east-2_app.my-lb.1234567890abcdef_20260101T0000Z_10.0.0.1_abcd1234.log.gz"),
+                KeyKind::AlbConnection,
+            ),
+            (
+                "nlb",
+                format!("{elb}/123456789012_elasticloadbalancing_us-east-2_net.my-nlb.1234567890abcdef_20260101T0000Z_2soosksi.log.gz"),
+                KeyKind::Nlb,
+            ),
+            (
+                "nlb_end_time_without_t",
+                format!("{elb}/123456789012_elasticloadbalancing_us-east-2_net.my-nlb.1234567890abcdef_201605010000Z_2soosksi.log.gz"),
+                KeyKind::Nlb,
+            ),
+            (
+                "classic_elb",
+                format!("{elb}/123456789012_elasticloadbalancing_us-west-2_my-loadbalancer_20140215T2340Z_172.160.001.192_20sg8hgm.log"),
+                KeyKind::ClassicElb,
+            ),
+            ("cloudfront", CF_KEY.to_owned(), KeyKind::CloudFront),
+            ("cloudfront_no_prefix", "E2EXAMPLE12345.2026-11-22-05.a1b2c3d4.gz".to_owned(), KeyKind::CloudFront),
+            ("cloudfront_13_char_id", "logs/E1A2B3C4D5E6F.2026-11-22-05.0f1e2d3c.gz".to_owned(), KeyKind::CloudFront),
+            (
+                "cloudfront_prefix_without_slash",
+                "cf-logs-E2EXAMPLE12345.2026-11-22-05.a1b2c3d4.gz".to_owned(),
+                KeyKind::CloudFront,
+            ),
+            (
+                "cloudwatch_firehose_object",
+                "cloudwatch/2026/11/22/05/logpipe-app-logs-1-2026-11-22-05-10-00-5f0c6b8e.gz".to_owned(),
+                KeyKind::Unknown,
+            ),
+            ("manual_copy", "manual uploads/alb copy+1.log.gz".to_owned(), KeyKind::Unknown),
+            ("corrupt_sample", "broken/corrupt-truncated.log.gz".to_owned(), KeyKind::Unknown),
+            ("folder", format!("{elb}/"), KeyKind::Unknown),
+            ("empty", String::new(), KeyKind::Unknown),
+            (
+                "conn_log_of_nlb",
+                format!("{elb}/conn_log_123456789012_elasticloadbalancing_us-east-2_net.my-nlb.1234567890abcdef_20260101T0000Z_2soosksi.log.gz"),
+                KeyKind::Unknown,
+            ),
+            (
+                "conn_log_of_classic_elb",
+                format!("{elb}/conn_log_123456789012_elasticloadbalancing_us-east-2_my-lb_20260101T0000Z_10.0.0.1_abcd1234.log"),
+                KeyKind::Unknown,
+            ),
+            (
+                "other_lb_type",
+                format!("{elb}/123456789012_elasticloadbalancing_us-east-2_gwy.my-gw.1234567890abcdef_20260101T0000Z_10.0.0.1_abcd1234.log.gz"),
+                KeyKind::Unknown,
+            ),
+            (
+                "health_check_log",
+                format!("{elb}/health_check_log_123456789012_elasticloadbalancing_us-east-2_app.my-lb.1234567890abcdef_20260101T0000Z_10.0.0.1_abcd1234.log.gz"),
+                KeyKind::Unknown,
+            ),
+            (
+                "account_not_12_digits",
+                format!("{elb}/1234_elasticloadbalancing_us-east-2_app.my-lb.1234567890abcdef_20260101T0000Z_10.0.0.1_abcd1234.log.gz"),
+                KeyKind::Unknown,
+            ),
+            (
+                "bad_end_time",
+                format!("{elb}/123456789012_elasticloadbalancing_us-east-2_app.my-lb.1234567890abcdef_2026-01-01_10.0.0.1_abcd1234.log.gz"),
+                KeyKind::Unknown,
+            ),
+            (
+                "alb_without_random_part",
+                format!("{elb}/123456789012_elasticloadbalancing_us-east-2_app.my-lb.1234567890abcdef_20260101T0000Z.log.gz"),
+                KeyKind::Unknown,
+            ),
+            (
+                "alb_id_not_hex",
+                format!("{elb}/123456789012_elasticloadbalancing_us-east-2_app.my-lb.xyz_20260101T0000Z_10.0.0.1_abcd1234.log.gz"),
+                KeyKind::Unknown,
+            ),
+            (
+                "alb_wrong_extension",
+                format!("{elb}/123456789012_elasticloadbalancing_us-east-2_app.my-lb.1234567890abcdef_20260101T0000Z_10.0.0.1_abcd1234.json"),
+                KeyKind::Unknown,
+            ),
+            ("cloudfront_lowercase_id", "e2example12345.2026-11-22-05.a1b2c3d4.gz".to_owned(), KeyKind::Unknown),
+            ("cloudfront_id_not_e", "X2EXAMPLE12345.2026-11-22-05.a1b2c3d4.gz".to_owned(), KeyKind::Unknown),
+            ("cloudfront_id_too_long", "E2EXAMPLE1234567.2026-11-22-05.a1b2c3d4.gz".to_owned(), KeyKind::Unknown),
+            ("cloudfront_no_hour", "E2EXAMPLE12345.2026-11-22.a1b2c3d4.gz".to_owned(), KeyKind::Unknown),
+            ("cloudfront_not_gzip", "E2EXAMPLE12345.2026-11-22-05.a1b2c3d4.log".to_owned(), KeyKind::Unknown),
+            ("cloudfront_no_unique", "E2EXAMPLE12345.2026-11-22-05..gz".to_owned(), KeyKind::Unknown),
+            ("non_ascii_name", "logs/été.2026-11-22-05.a1b2c3d4.gz".to_owned(), KeyKind::Unknown),
+        ];
+        for (name, key, want) in cases {
+            assert_eq!(classify_key(&key), want, "case `{name}`: {key}");
+        }
+    }
+
+    #[test]
+    fn key_kind_names_are_distinct() {
+        let kinds = [
+            KeyKind::AlbAccess,
+            KeyKind::AlbConnection,
+            KeyKind::Nlb,
+            KeyKind::ClassicElb,
+            KeyKind::CloudFront,
+            KeyKind::Unknown,
+        ];
+        let names: std::collections::HashSet<&str> = kinds.iter().map(|k| k.name()).collect();
+        assert_eq!(names.len(), kinds.len());
+        assert_eq!(KeyKind::AlbConnection.to_string(), "alb_connection");
+    }
+
+    // ---- envelopes ------------------------------------------------------------------------------
+
+    #[test]
+    fn envelopes_table() {
+        let versioned = {
+            let mut r = put("k.log.gz");
+            r["s3"]["object"]["versionId"] = json!("3HL4kqtJlcpXroDT");
+            r
+        };
+        let cases: Vec<(&str, Value, Parsed)> = vec![
+            (
+                "direct",
+                notification(vec![put("k.log.gz")]),
+                only(vec![object("k.log.gz", Origin::Direct)]),
+            ),
+            (
+                "direct_two_records_in_order",
+                notification(vec![put("1.log.gz"), put("2.log.gz")]),
+                only(vec![
+                    object("1.log.gz", Origin::Direct),
+                    object("2.log.gz", Origin::Direct),
+                ]),
+            ),
+            ("direct_empty_records", notification(vec![]), Parsed::default()),
+            (
+                "direct_version_id",
+                notification(vec![versioned]),
+                only(vec![ObjectRef {
+                    version_id: Some("3HL4kqtJlcpXroDT".to_owned()),
+                    ..object("k.log.gz", Origin::Direct)
+                }]),
+            ),
+            (
+                "direct_size_absent",
+                notification(vec![s3_record("ObjectCreated:Put", "k", Value::Null)]),
+                only(vec![ObjectRef {
+                    size: None,
+                    ..object("k", Origin::Direct)
+                }]),
+            ),
+            (
+                "direct_multipart_and_copy",
+                notification(vec![
+                    s3_record("ObjectCreated:CompleteMultipartUpload", "m", json!(10)),
+                    s3_record("ObjectCreated:Copy", "c", json!(10)),
+                ]),
+                only(vec![object("m", Origin::Direct), object("c", Origin::Direct)]),
+            ),
+            (
+                "direct_key_with_spaces_and_plus",
+                notification(vec![put("manual+uploads/alb+copy%2B1.log.gz")]),
+                only(vec![object("manual uploads/alb copy+1.log.gz", Origin::Direct)]),
+            ),
+            (
+                "direct_special_characters",
+                notification(vec![put("d%3D2026-11-22/h%3D05/%5Bx%5D%26y.gz")]),
+                only(vec![object("d=2026-11-22/h=05/[x]&y.gz", Origin::Direct)]),
+            ),
+            (
+                "direct_non_ascii",
+                notification(vec![put("logs/%C3%A9t%C3%A9.log.gz")]),
+                only(vec![object("logs/été.log.gz", Origin::Direct)]),
+            ),
+            (
+                "direct_invalid_escape_kept",
+                notification(vec![put("logs/100%zz+%FF.log")]),
+                only(vec![object("logs/100%zz %FF.log", Origin::Direct)]),
+            ),
+            (
+                "sqs",
+                sqs_event(vec![sqs("m-1", &string(&notification(vec![put("a+b.log.gz")])))]),
+                only(vec![object("a b.log.gz", sqs_origin("m-1"))]),
+            ),
+            (
+                "sqs_two_messages_in_order",
+                sqs_event(vec![
+                    sqs("m-1", &string(&notification(vec![put("1")]))),
+                    sqs("m-2", &string(&notification(vec![put("2"), put("3")]))),
+                ]),
+                only(vec![
+                    object("1", sqs_origin("m-1")),
+                    object("2", sqs_origin("m-2")),
+                    object("3", sqs_origin("m-2")),
+                ]),
+            ),
+            (
+                "sns_in_sqs",
+                sqs_event(vec![sqs(
+                    "m-1",
+                    &string(&sns_envelope(&string(&notification(vec![put("%C3%A9.gz")])))),
+                )]),
+                only(vec![object("é.gz", sqs_origin("m-1"))]),
+            ),
+            (
+                "eventbridge_in_sqs",
+                sqs_event(vec![sqs("m-1", &string(&eventbridge("Object Created", "a+b.gz")))]),
+                only(vec![object("a+b.gz", sqs_origin("m-1"))]),
+            ),
+            (
+                "sns",
+                sns_event(&string(&notification(vec![put("x%2By.gz")]))),
+                only(vec![object("x+y.gz", Origin::Sns)]),
+            ),
+            (
+                "eventbridge_key_not_decoded",
+                eventbridge("Object Created", "a+b%20c.log.gz"),
+                only(vec![object("a+b%20c.log.gz", Origin::EventBridge)]),
+            ),
+            (
+                "eventbridge_version_id",
+                {
+                    let mut e = eventbridge("Object Created", "k");
+                    e["detail"]["object"]["version-id"] = json!("v1");
+                    e
+                },
+                only(vec![ObjectRef {
+                    version_id: Some("v1".to_owned()),
+                    ..object("k", Origin::EventBridge)
+                }]),
+            ),
+            (
+                "eventbridge_in_sns",
+                sns_event(&string(&eventbridge("Object Created", "k"))),
+                only(vec![object("k", Origin::Sns)]),
+            ),
+        ];
+        for (name, event, want) in cases {
+            assert_eq!(objects(&event), Ok(want), "case `{name}`");
+        }
+    }
+
+    #[test]
+    fn skips_table() {
+        let folder = notification(vec![s3_record("ObjectCreated:Put", "logs/2026/", json!(0))]);
+        let cases: Vec<(&str, Value, Parsed)> = vec![
+            (
+                "test_event",
+                test_event(),
+                skipped(vec![Skipped::TestEvent {
+                    bucket: Some("b".to_owned()),
+                }]),
+            ),
+            (
+                "test_event_in_sqs",
+                sqs_event(vec![sqs("m-1", &string(&test_event()))]),
+                skipped(vec![Skipped::TestEvent {
+                    bucket: Some("b".to_owned()),
+                }]),
+            ),
+            (
+                "test_event_in_sns",
+                sns_event(&string(&json!({"Service": "Amazon S3", "Event": "s3:TestEvent"}))),
+                skipped(vec![Skipped::TestEvent { bucket: None }]),
+            ),
+            (
+                "object_removed",
+                notification(vec![s3_record("ObjectRemoved:Delete", "a+b", Value::Null)]),
+                skipped(vec![not_created("ObjectRemoved:Delete", "a b")]),
+            ),
+            (
+                "object_restore_completed",
+                notification(vec![s3_record("ObjectRestore:Completed", "k", json!(10))]),
+                skipped(vec![not_created("ObjectRestore:Completed", "k")]),
+            ),
+            (
+                "eventbridge_object_deleted",
+                eventbridge("Object Deleted", "k"),
+                skipped(vec![not_created("Object Deleted", "k")]),
+            ),
+            (
+                "folder_marker",
+                folder,
+                skipped(vec![Skipped::FolderMarker {
+                    bucket: "b".to_owned(),
+                    key: "logs/2026/".to_owned(),
+                }]),
+            ),
+            (
+                "key_ending_in_slash_with_content_is_an_object",
+                notification(vec![put("odd/")]),
+                only(vec![object("odd/", Origin::Direct)]),
+            ),
+            (
+                "sns_subscription_confirmation_in_sqs",
+                sqs_event(vec![sqs(
+                    "m-1",
+                    &string(
+                        &json!({"Type": "SubscriptionConfirmation", "TopicArn": "arn:aws:sns:us-east-2:1:t",
+                                    "Message": "You have chosen to subscribe…"}),
+                    ),
+                )]),
+                skipped(vec![Skipped::SnsSubscription {
+                    message_type: "SubscriptionConfirmation".to_owned(),
+                }]),
+            ),
+            (
+                "skips_and_objects_together",
+                notification(vec![s3_record("ObjectRemoved:Delete", "gone", Value::Null), put("new")]),
+                Parsed {
+                    objects: vec![object("new", Origin::Direct)],
+                    skipped: vec![not_created("ObjectRemoved:Delete", "gone")],
+                    bad_messages: vec![],
+                },
+            ),
+        ];
+        for (name, event, want) in cases {
+            assert_eq!(objects(&event), Ok(want), "case `{name}`");
+        }
+    }
+
+    // ---- errors ---------------------------------------------------------------------------------
+
+    #[test]
+    fn errors_table() {
+        let without = |path: &[&str]| {
+            let mut record = put("k");
+            let (last, parents) = path.split_last().expect("non-empty path");
+            let parent = parents.iter().fold(&mut record, |v, p| &mut v[*p]);
+            parent.as_object_mut().expect("object").remove(*last);
+            notification(vec![record])
+        };
+        let field = |record, path: &str, expected| EventError::InvalidField {
+            at: at(record, None, path),
+            expected,
+        };
+        let cases: Vec<(&str, Value, EventError)> = vec![
+            (
+                "not_an_object",
+                json!([1, 2]),
+                EventError::UnknownShape {
+                    found: "an array".to_owned(),
+                },
+            ),
+            (
+                "unknown_object",
+                json!({"awslogs": {"data": "H4sI"}}),
+                EventError::UnknownShape {
+                    found: "an object with keys `awslogs`".to_owned(),
+                },
+            ),
+            (
+                "empty_object",
+                json!({}),
+                EventError::UnknownShape {
+                    found: "an empty object".to_owned(),
+                },
+            ),
+            (
+                "records_not_array",
+                json!({"Records": {}}),
+                field(None, "Records", "an array"),
+            ),
+            (
+                "record_without_source",
+                json!({"Records": [{"s3": {}}]}),
+                field(Some(0), "Records[0].eventSource", "a string"),
+            ),
+            (
+                "record_source_not_string",
+                json!({"Records": [{"eventSource": 7}]}),
+                field(Some(0), "Records[0].eventSource", "a string"),
+            ),
+            (
+                "unsupported_source",
+                json!({"Records": [{"eventSource": "aws:kinesis", "kinesis": {}}]}),
+                EventError::UnsupportedSource {
+                    at: at(Some(0), None, "Records[0].eventSource"),
+                    event_source: "aws:kinesis".to_owned(),
+                },
+            ),
+            (
+                "second_record_bad",
+                json!({"Records": [put("k"), {"eventSource": "aws:dynamodb"}]}),
+                EventError::UnsupportedSource {
+                    at: at(Some(1), None, "Records[1].eventSource"),
+                    event_source: "aws:dynamodb".to_owned(),
+                },
+            ),
+            (
+                "missing_event_name",
+                without(&["eventName"]),
+                field(Some(0), "Records[0].eventName", "a string"),
+            ),
+            (
+                "missing_bucket",
+                without(&["s3", "bucket", "name"]),
+                field(Some(0), "Records[0].s3.bucket.name", "a string"),
+            ),
+            (
+                "missing_key",
+                without(&["s3", "object", "key"]),
+                field(Some(0), "Records[0].s3.object.key", "a string"),
+            ),
+            (
+                "missing_s3",
+                without(&["s3"]),
+                field(Some(0), "Records[0].s3.bucket.name", "a string"),
+            ),
+            (
+                "size_not_a_number",
+                notification(vec![s3_record("ObjectCreated:Put", "k", json!("10"))]),
+                field(Some(0), "Records[0].s3.object.size", "a non-negative integer"),
+            ),
+            (
+                "size_negative",
+                notification(vec![s3_record("ObjectCreated:Put", "k", json!(-1))]),
+                field(Some(0), "Records[0].s3.object.size", "a non-negative integer"),
+            ),
+            (
+                "version_id_not_string",
+                {
+                    let mut r = put("k");
+                    r["s3"]["object"]["versionId"] = json!(1);
+                    notification(vec![r])
+                },
+                field(Some(0), "Records[0].s3.object.versionId", "a string"),
+            ),
+            (
+                "sqs_without_message_id",
+                json!({"Records": [{"eventSource": "aws:sqs", "body": "{}"}]}),
+                field(Some(0), "Records[0].messageId", "a string"),
+            ),
+            (
+                "sns_message_not_json",
+                sns_event("not json"),
+                EventError::NotJson {
+                    at: at(Some(0), None, "Records[0].Sns.Message"),
+                    reason: "expected ident at line 1 column 2".to_owned(),
+                },
+            ),
+            (
+                "sns_message_not_notification",
+                sns_event("{\"hello\":1}"),
+                EventError::NotS3Notification {
+                    at: at(Some(0), None, "Records[0].Sns.Message"),
+                    found: "an object with keys `hello`".to_owned(),
+                },
+            ),
+            (
+                "sns_without_message",
+                json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Type": "Notification"}}]}),
+                field(Some(0), "Records[0].Sns.Message", "a string"),
+            ),
+            (
+                "sns_without_sns",
+                json!({"Records": [{"EventSource": "aws:sns"}]}),
+                field(Some(0), "Records[0].Sns", "an object"),
+            ),
+            (
+                "sns_wrong_type",
+                json!({"Records": [{"EventSource": "aws:sns", "Sns": {"Type": "Other", "Message": "{}"}}]}),
+                field(Some(0), "Records[0].Sns.Type", "the SNS message type `Notification`"),
+            ),
+            (
+                "eventbridge_not_from_s3",
+                json!({"detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2", "detail": {}}),
+                EventError::UnsupportedSource {
+                    at: at(None, None, "source"),
+                    event_source: "aws.ec2".to_owned(),
+                },
+            ),
+            (
+                "eventbridge_without_source",
+                json!({"detail-type": "Object Created", "detail": {}}),
+                field(None, "source", "a string"),
+            ),
+            (
+                "eventbridge_without_key",
+                json!({"detail-type": "Object Created", "source": "aws.s3", "detail": {"bucket": {"name": "b"}}}),
+                field(None, "detail.object.key", "a string"),
+            ),
+            (
+                "eventbridge_without_bucket",
+                json!({"detail-type": "Object Created", "source": "aws.s3", "detail": {"object": {"key": "k"}}}),
+                field(None, "detail.bucket.name", "a string"),
+            ),
+        ];
+        for (name, event, want) in cases {
+            assert_eq!(objects(&event), Err(want), "case `{name}`");
+        }
+    }
+
+    #[test]
+    fn bad_sqs_messages_table() {
+        let good = string(&notification(vec![put("good")]));
+        let bad_second_record = string(&notification(vec![put("first"), json!({"eventSource": "aws:s3"})]));
+        let cases: Vec<(&str, Value, EventError)> = vec![
+            (
+                "body_not_json",
+                sqs("m-2", "not json"),
+                EventError::NotJson {
+                    at: at(Some(1), Some("m-2"), "Records[1].body"),
+                    reason: "expected ident at line 1 column 2".to_owned(),
+                },
+            ),
+            (
+                "body_missing",
+                json!({"messageId": "m-2", "eventSource": "aws:sqs"}),
+                EventError::InvalidField {
+                    at: at(Some(1), Some("m-2"), "Records[1].body"),
+                    expected: "a string",
+                },
+            ),
+            (
+                "body_json_but_not_notification",
+                sqs("m-2", "{\"hello\":\"world\"}"),
+                EventError::NotS3Notification {
+                    at: at(Some(1), Some("m-2"), "Records[1].body"),
+                    found: "an object with keys `hello`".to_owned(),
+                },
+            ),
+            (
+                "body_json_string",
+                sqs("m-2", "\"text\""),
+                EventError::NotS3Notification {
+                    at: at(Some(1), Some("m-2"), "Records[1].body"),
+                    found: "a string".to_owned(),
+                },
+            ),
+            (
+                "body_records_not_array",
+                sqs("m-2", "{\"Records\":7}"),
+                EventError::InvalidField {
+                    at: at(Some(1), Some("m-2"), "Records[1].body.Records"),
+                    expected: "an array",
+                },
+            ),
+            (
+                "sns_in_sqs_message_not_json",
+                sqs("m-2", &string(&sns_envelope("{truncated"))),
+                EventError::NotJson {
+                    at: at(Some(1), Some("m-2"), "Records[1].body.Message"),
+                    reason: "key must be a string at line 1 column 2".to_owned(),
+                },
+            ),
+            (
+                "inner_record_not_s3",
+                sqs("m-2", &string(&notification(vec![json!({"eventSource": "aws:sqs"})]))),
+                EventError::UnsupportedSource {
+                    at: at(Some(1), Some("m-2"), "Records[1].body.Records[0].eventSource"),
+                    event_source: "aws:sqs".to_owned(),
+                },
+            ),
+            (
+                "inner_second_record_without_key",
+                sqs("m-2", &bad_second_record),
+                EventError::InvalidField {
+                    at: at(Some(1), Some("m-2"), "Records[1].body.Records[1].eventName"),
+                    expected: "a string",
+                },
+            ),
+        ];
+        for (name, bad, error) in cases {
+            let event = sqs_event(vec![sqs("m-1", &good), bad, sqs("m-3", &good)]);
+            let want = Parsed {
+                // The bad message adds nothing, not even the good first record of `inner_second_record_without_key`.
+                objects: vec![object("good", sqs_origin("m-1")), object("good", sqs_origin("m-3"))],
+                skipped: vec![],
+                bad_messages: vec![BadMessage {
+                    message_id: "m-2".to_owned(),
+                    error,
+                }],
+            };
+            assert_eq!(objects(&event), Ok(want), "case `{name}`");
+        }
+    }
+
+    #[test]
+    fn error_messages_name_path_and_message() {
+        let event = sqs_event(vec![sqs("059f36b4-87a3-44ab-83d2-661975830a7d", "oops")]);
+        let parsed = objects(&event).expect("an SQS batch");
+        let error = &parsed.bad_messages[0].error;
+        assert_eq!(
+            error.to_string(),
+            "`Records[0].body` in SQS message 059f36b4-87a3-44ab-83d2-661975830a7d is not JSON: \
+             expected value at line 1 column 1"
+        );
+        assert_eq!(error.kind(), "not_json");
+        assert_eq!(error.location().and_then(|l| l.record), Some(0));
+
+        let error = objects(&json!({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put"}]}))
+            .expect_err("no bucket");
+        assert_eq!(
+            error.to_string(),
+            "`Records[0].s3.bucket.name` is missing or not a string"
+        );
+        let error = objects(&json!(null)).expect_err("null");
+        assert_eq!(
+            error.to_string(),
+            "event matches no known trigger (S3, SQS, SNS or EventBridge): found null"
+        );
+        assert_eq!(error.location(), None);
+    }
+
+    #[test]
+    fn unknown_shape_lists_at_most_eight_keys() {
+        let event: Value = (0..10)
+            .map(|i| (format!("k{i}"), json!(i)))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+        let Err(EventError::UnknownShape { found }) = objects(&event) else {
+            panic!("expected UnknownShape");
+        };
+        assert_eq!(
+            found,
+            "an object with keys `k0`, `k1`, `k2`, `k3`, `k4`, `k5`, `k6`, `k7`, …"
+        );
+    }
+
+    #[test]
+    fn skipped_display() {
+        assert_eq!(
+            not_created("ObjectRemoved:Delete", "a b").to_string(),
+            "`ObjectRemoved:Delete` is not an object-created event (s3://b/a b)"
+        );
+        assert_eq!(Skipped::TestEvent { bucket: None }.to_string(), "s3:TestEvent");
+    }
+
+    #[test]
+    fn origin_message_id() {
+        assert_eq!(sqs_origin("m-1").message_id(), Some("m-1"));
+        assert_eq!(Origin::Sns.message_id(), None);
+        assert_eq!(object("a b", Origin::Direct).s3_uri(), "s3://b/a b");
+    }
+
+    // ---- sample events (events/s3-access-logs/, made by events/make_events.py) --------------------
+
+    fn sample(name: &str) -> Value {
+        let path = format!("{}/../events/s3-access-logs/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// The sample object with this key, as the event should name it: its size is the file's.
+    fn sample_object(key: &str, origin: Origin) -> ObjectRef {
+        let path = format!("{}/../events/objects/{key}", env!("CARGO_MANIFEST_DIR"));
+        let size = std::fs::metadata(&path).unwrap_or_else(|e| panic!("{path}: {e}")).len();
+        ObjectRef {
+            bucket: BUCKET.to_owned(),
+            key: key.to_owned(),
+            size: Some(size),
+            version_id: None,
+            origin,
+        }
+    }
+
+    fn message_id(event: &Value, index: usize) -> String {
+        event["Records"][index]["messageId"]
+            .as_str()
+            .expect("messageId")
+            .to_owned()
+    }
+
+    /// The expected result for a sample event, which may read ids from the event itself.
+    type Expected = Box<dyn Fn(&Value) -> Parsed>;
+
+    #[test]
+    fn sample_events() {
+        let direct = |key| only(vec![sample_object(key, Origin::Direct)]);
+        let cases: Vec<(&str, Expected)> = vec![
+            ("s3-put-alb.json", Box::new(move |_| direct(ALB_KEY))),
+            ("s3-put-cloudfront.json", Box::new(move |_| direct(CF_KEY))),
+            (
+                "s3-put-key-with-spaces.json",
+                Box::new(move |_| direct("manual uploads/alb copy+1.log.gz")),
+            ),
+            ("s3-put-conn-log.json", Box::new(move |_| direct(CONN_KEY))),
+            (
+                "s3-put-corrupt-gzip.json",
+                Box::new(move |_| direct("broken/corrupt-truncated.log.gz")),
+            ),
+            (
+                "s3-test-event.json",
+                Box::new(|_| {
+                    skipped(vec![Skipped::TestEvent {
+                        bucket: Some(BUCKET.to_owned()),
+                    }])
+                }),
+            ),
+            (
+                "sqs-s3-put-alb.json",
+                Box::new(|e| {
+                    let version = e["Records"][0]["body"].as_str().and_then(|b| {
+                        let body: Value = serde_json::from_str(b).ok()?;
+                        body["Records"][0]["s3"]["object"]["versionId"]
+                            .as_str()
+                            .map(str::to_owned)
+                    });
+                    assert!(version.is_some(), "the SQS sample names a version");
+                    only(vec![ObjectRef {
+                        version_id: version,
+                        ..sample_object(ALB_KEY, sqs_origin(&message_id(e, 0)))
+                    }])
+                }),
+            ),
+            (
+                "sqs-sns-s3-put-cloudfront.json",
+                Box::new(|e| only(vec![sample_object(CF_KEY, sqs_origin(&message_id(e, 0)))])),
+            ),
+            (
+                "sqs-mixed-bad-message.json",
+                Box::new(|e| Parsed {
+                    objects: vec![
+                        sample_object(ALB_KEY, sqs_origin(&message_id(e, 0))),
+                        sample_object(CF_KEY, sqs_origin(&message_id(e, 1))),
+                    ],
+                    skipped: vec![
+                        Skipped::TestEvent {
+                            bucket: Some(BUCKET.to_owned()),
+                        },
+                        Skipped::NotObjectCreated {
+                            event_name: "ObjectRemoved:Delete".to_owned(),
+                            bucket: BUCKET.to_owned(),
+                            key: ALB_KEY.to_owned(),
+                        },
+                    ],
+                    bad_messages: vec![BadMessage {
+                        message_id: message_id(e, 2),
+                        error: EventError::NotJson {
+                            at: at(Some(2), Some(&message_id(e, 2)), "Records[2].body"),
+                            reason: "expected value at line 1 column 1".to_owned(),
+                        },
+                    }],
+                }),
+            ),
+            (
+                "sns-s3-put-cloudfront.json",
+                Box::new(|_| only(vec![sample_object(CF_KEY, Origin::Sns)])),
+            ),
+            (
+                "eventbridge-object-created-alb.json",
+                Box::new(|_| only(vec![sample_object(ALB_KEY, Origin::EventBridge)])),
+            ),
+        ];
+        for (name, want) in cases {
+            let event = sample(name);
+            assert_eq!(objects(&event), Ok(want(&event)), "sample `{name}`");
+        }
+    }
+
+    #[test]
+    fn sample_missing_object_names_a_key_not_in_events_objects() {
+        let parsed = objects(&sample("s3-put-missing-object.json")).expect("an S3 notification");
+        let [missing] = parsed.objects.as_slice() else {
+            panic!("one object expected: {parsed:?}");
+        };
+        assert_eq!(classify_key(&missing.key), KeyKind::AlbAccess);
+        let path = format!("{}/../events/objects/{}", env!("CARGO_MANIFEST_DIR"), missing.key);
+        assert!(!std::path::Path::new(&path).exists(), "{path} must not exist");
+    }
+
+    #[test]
+    fn sample_keys_classify() {
+        let cases = [
+            ("s3-put-alb.json", KeyKind::AlbAccess),
+            ("s3-put-cloudfront.json", KeyKind::CloudFront),
+            ("s3-put-conn-log.json", KeyKind::AlbConnection),
+            ("s3-put-key-with-spaces.json", KeyKind::Unknown),
+            ("s3-put-corrupt-gzip.json", KeyKind::Unknown),
+        ];
+        for (name, want) in cases {
+            let parsed = objects(&sample(name)).expect("an S3 notification");
+            assert_eq!(classify_key(&parsed.objects[0].key), want, "sample `{name}`");
+        }
+    }
 }

@@ -1,0 +1,19 @@
+//! Lambda function `s3-access-logs`: ALB and CloudFront access log objects from S3 events.
+//! Behaviour: `logpipe::lambda::s3_access_logs`. This file only wires.
+
+use lambda_runtime::{run, service_fn, Diagnostic, Error, LambdaEvent};
+use logpipe::lambda::{aws_deps, s3_access_logs, Invocation};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let deps = &aws_deps().await?;
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let invocation = Invocation::from_context(&event.context);
+        // Boxed: the handler future is deep, and boxing keeps the runtime's future small.
+        Box::pin(s3_access_logs::handle(event.payload, &invocation, deps))
+            .await
+            .map_err(Diagnostic::from)
+    }))
+    .await
+}

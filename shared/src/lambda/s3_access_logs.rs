@@ -1,0 +1,183 @@
+//! `s3-access-logs`: ALB and CloudFront access log objects, announced by S3 event notifications
+//! (directly, through SQS or SNS, or as EventBridge "Object Created" events).
+//!
+//! Each object is streamed: GetObject body → multi-member gzip (on a second thread) → lines →
+//! documents → batches → Firehose, with bounded memory whatever the object size.
+//!
+//! | situation | outcome |
+//! |---|---|
+//! | `s3:TestEvent`, not an object-created event, folder marker | skipped, logged, counted |
+//! | ALB connection log (`conn_log_`), NLB or Classic ELB file | skipped, logged, counted (no parser yet) |
+//! | object deleted before it was read (`NoSuchKey`) | error document `object_not_found`, success |
+//! | empty object | error document `empty_object`, success |
+//! | corrupt or truncated gzip, decompression bomb | the lines read are kept, one error document (`corrupt_gzip`, `inflated_size_limit`), success |
+//! | key suffix that does not match the content | ignored: gzip is recognised by its magic bytes |
+//! | object cannot be read (access denied, throttling, network) | invocation error (`Retryable`); with SQS, that message is a batch item failure |
+//! | deadline reached mid-object | invocation error (`Retryable`), before Lambda would kill it |
+//! | records neither deliverable nor storable | invocation error (`Retryable`) |
+//!
+//! `LOGPIPE_LOG_FORMAT=auto` decides from the key (ALB and CloudFront file names), then from the
+//! content.
+
+use super::report::InvocationReport;
+use super::s3_event::{self, classify_key, KeyKind, ObjectRef};
+use super::{input_error_document, Deps, HandlerError, Invocation};
+use crate::delivery::{ObjectStore, RecordSink, Shipper};
+use crate::document::Source;
+use crate::error::InputError;
+use crate::formats::{Format, FormatChoice};
+use crate::objects::{GetError, ObjectSource};
+use crate::pipeline::{self, PipelineError};
+use crate::sink::SinkError;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+/// Handles one event; the response is a batch response for SQS events, a summary otherwise.
+pub async fn handle<S: RecordSink, O: ObjectStore + Clone, R: ObjectSource>(
+    event: Value,
+    invocation: &Invocation,
+    deps: &Deps<S, O, R>,
+) -> Result<Value, HandlerError> {
+    let started = Instant::now();
+    let parsed = s3_event::objects(&event).map_err(|e| HandlerError::InvalidEvent(e.to_string()))?;
+    let is_sqs = event["Records"][0]["eventSource"] == "aws:sqs";
+    let mut report = InvocationReport {
+        source: "s3",
+        ..InvocationReport::default()
+    };
+    for skipped in &parsed.skipped {
+        tracing::info!(reason = %skipped, "Skipped a message that names no object to process.");
+        report.skipped += 1;
+    }
+    let mut failed_messages = BTreeSet::new();
+    for bad in &parsed.bad_messages {
+        tracing::error!(message_id = %bad.message_id, error = %bad.error, "Could not read an SQS message.");
+        failed_messages.insert(bad.message_id.clone());
+    }
+    let shipper = deps.shipper(invocation);
+    let mut first_error = None;
+    for (item, object) in parsed.objects.iter().enumerate() {
+        let message_id = object.origin.message_id();
+        if message_id.is_some_and(|m| failed_messages.contains(m)) {
+            continue; // the whole message will be retried
+        }
+        report.records_in += 1;
+        if let Err(e) = process_object(object, item, deps, &shipper, &mut report).await {
+            tracing::error!(object = %object.s3_uri(), error = %e, "Could not process an object; AWS will retry it.");
+            match message_id {
+                Some(m) => {
+                    failed_messages.insert(m.to_owned());
+                }
+                None => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+    }
+    report.retry_items = failed_messages.len() as u64;
+    report.duration = started.elapsed();
+    report.publish(&invocation.function);
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    if is_sqs {
+        let failures: Vec<Value> = failed_messages.iter().map(|m| json!({ "itemIdentifier": m })).collect();
+        return Ok(json!({ "batchItemFailures": failures }));
+    }
+    Ok(json!({
+        "objects": report.records_in,
+        "skipped": report.skipped,
+        "documents": report.shipped.documents,
+        "error_documents": report.parsed.error_documents,
+        "delivered": report.shipped.delivered,
+        "failed_stored": report.shipped.failed_stored,
+    }))
+}
+
+/// The format to parse an object with, or `None` for files that have no parser yet.
+pub fn choose_format(configured: FormatChoice, key: &str) -> Option<FormatChoice> {
+    match (classify_key(key), configured) {
+        (KeyKind::AlbConnection | KeyKind::Nlb | KeyKind::ClassicElb, _) => None,
+        (KeyKind::AlbAccess, FormatChoice::Auto) => Some(FormatChoice::Fixed(Format::Alb)),
+        (KeyKind::CloudFront, FormatChoice::Auto) => Some(FormatChoice::Fixed(Format::CloudFront)),
+        (_, choice) => Some(choice),
+    }
+}
+
+async fn process_object<S: RecordSink, O: ObjectStore + Clone, R: ObjectSource>(
+    object: &ObjectRef,
+    item: usize,
+    deps: &Deps<S, O, R>,
+    shipper: &Shipper<S, O>,
+    report: &mut InvocationReport,
+) -> Result<(), HandlerError> {
+    let name = object.s3_uri();
+    let Some(choice) = choose_format(deps.config.log_format, &object.key) else {
+        tracing::info!(
+            object = %name,
+            kind = %classify_key(&object.key),
+            "Skipped an object this function has no parser for (ALB connection, NLB or Classic ELB log)."
+        );
+        report.skipped += 1;
+        return Ok(());
+    };
+    let log_type = match choice {
+        FormatChoice::Fixed(f) => f.log_type(),
+        FormatChoice::Auto => "unknown",
+    };
+    let problem = match deps.objects.get(&object.bucket, &object.key).await {
+        Err(GetError::NotFound) => Some(InputError {
+            kind: "object_not_found",
+            message: format!("{name} does not exist (deleted before it could be read?)"),
+        }),
+        Err(GetError::Other { code, message }) => {
+            return Err(HandlerError::Read {
+                source_name: name,
+                message: format!("{code}: {message}"),
+            })
+        }
+        Ok(body) if body.size == Some(0) => Some(InputError {
+            kind: "empty_object",
+            message: format!("{name} is empty"),
+        }),
+        Ok(body) => {
+            let limits = deps.config.limits;
+            let (result, shipped) = shipper
+                .ship(move |sink| {
+                    sink.set_item(item, &name);
+                    pipeline::process(body.reader, &Source::new(name), choice, &limits, sink)
+                })
+                .await?;
+            *report += shipped;
+            return match result {
+                Ok(summary) => {
+                    report.parsed += summary;
+                    Ok(())
+                }
+                Err(PipelineError::Read { source_name, error }) => Err(HandlerError::Read {
+                    source_name,
+                    message: error.to_string(),
+                }),
+                Err(PipelineError::Sink(SinkError::Deadline { source_name })) => Err(HandlerError::Deadline(format!(
+                    "stopped reading {source_name} before the Lambda deadline; AWS will retry the object"
+                ))),
+                Err(PipelineError::Sink(e)) => Err(HandlerError::Deadline(e.to_string())),
+            };
+        }
+    };
+    if let Some(problem) = problem {
+        tracing::warn!(object = %object.s3_uri(), kind = problem.kind, "{}", problem.message);
+        let name = object.s3_uri();
+        let (result, shipped) = shipper
+            .ship(move |sink| {
+                sink.set_item(item, &name);
+                input_error_document(sink, &Source::new(name.clone()), log_type, &problem)
+            })
+            .await?;
+        *report += shipped;
+        report.parsed.error_documents += 1;
+        result.map_err(|e| HandlerError::Deadline(e.to_string()))?;
+    }
+    Ok(())
+}
