@@ -2,17 +2,21 @@
 
 mod args;
 mod inputs;
+mod invoke;
 mod parse;
 mod ship;
+mod targets;
 
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
+    logpipe::lambda::init_cli_tracing();
     let result = match cli.command {
         args::Command::Parse(a) => parse::run(&a),
         args::Command::Ship(a) => ship::run(&a),
+        args::Command::Invoke(a) => invoke::run(&a),
     };
     match result {
         Ok(code) => code,

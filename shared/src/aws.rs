@@ -158,6 +158,36 @@ impl ObjectSource for S3Client {
     }
 }
 
+impl S3Client {
+    /// Every object under `prefix` in `bucket`, with its size, in key order (all pages).
+    pub async fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<(String, u64)>, GetError> {
+        let mut objects = Vec::new();
+        let mut pages = self
+            .0
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                let call = call_error(e);
+                GetError::Other {
+                    code: call.code,
+                    message: call.message,
+                }
+            })?;
+            for object in page.contents() {
+                if let Some(key) = object.key() {
+                    let size = object.size().and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+                    objects.push((key.to_owned(), size));
+                }
+            }
+        }
+        Ok(objects)
+    }
+}
+
 impl ObjectStore for S3Client {
     async fn put_object(&self, bucket: &str, key: &str, body: Bytes) -> Result<(), String> {
         self.0

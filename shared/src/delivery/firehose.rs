@@ -154,3 +154,318 @@ impl<A: FirehoseApi> RecordSink for FirehoseSink<A> {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// How the fake answers one call.
+    #[derive(Debug, Clone)]
+    enum Step {
+        /// Every entry accepted.
+        Ok,
+        /// The entries at these positions of the call rejected (`ServiceUnavailableException`).
+        Fail(Vec<usize>),
+        /// The whole call fails.
+        Error(CallError),
+        /// A response with this many entries, all accepted, whatever the call's size.
+        Entries(usize),
+    }
+
+    /// A scripted Firehose: one [`Step`] per call (then `Ok`), every call recorded.
+    #[derive(Clone, Default)]
+    struct FakeFirehose {
+        script: Arc<Mutex<VecDeque<Step>>>,
+        calls: Arc<Mutex<Vec<Vec<Bytes>>>>,
+    }
+
+    impl FakeFirehose {
+        fn new(script: impl IntoIterator<Item = Step>) -> Self {
+            let fake = FakeFirehose::default();
+            fake.script.lock().unwrap().extend(script);
+            fake
+        }
+
+        fn calls(&self) -> Vec<Vec<Bytes>> {
+            self.calls.lock().unwrap().clone()
+        }
+    }
+
+    impl FirehoseApi for FakeFirehose {
+        async fn put_record_batch(
+            &self,
+            stream: &str,
+            records: Vec<Bytes>,
+        ) -> Result<Vec<Option<EntryError>>, CallError> {
+            assert_eq!(stream, "s");
+            let step = self.script.lock().unwrap().pop_front().unwrap_or(Step::Ok);
+            let n = records.len();
+            self.calls.lock().unwrap().push(records);
+            match step {
+                Step::Ok => Ok(vec![None; n]),
+                Step::Fail(indices) => Ok((0..n)
+                    .map(|i| {
+                        indices.contains(&i).then(|| EntryError {
+                            code: "ServiceUnavailableException".into(),
+                            message: "Slow down.".into(),
+                        })
+                    })
+                    .collect()),
+                Step::Error(e) => Err(e),
+                Step::Entries(m) => Ok(vec![None; m]),
+            }
+        }
+    }
+
+    fn policy() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 4,
+            base_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(5),
+            call_budget: Duration::from_millis(100),
+        }
+    }
+
+    fn far() -> Instant {
+        Instant::now() + Duration::from_secs(60)
+    }
+
+    fn records(n: usize) -> Vec<Record> {
+        (0..n)
+            .map(|i| Record {
+                data: Bytes::from(format!("{{\"event_id\":\"e-{i}\"}}\n")),
+                event_id: format!("e-{i}"),
+                log_type: "alb",
+                item: 0,
+                source: std::sync::Arc::from("s3://bucket/key"),
+            })
+            .collect()
+    }
+
+    fn data(records: &[Record], indices: &[usize]) -> Vec<Bytes> {
+        indices.iter().map(|&i| records[i].data.clone()).collect()
+    }
+
+    fn call_error(code: &str, retryable: bool) -> CallError {
+        CallError {
+            code: code.into(),
+            message: format!("{code} (scripted)"),
+            retryable,
+        }
+    }
+
+    fn failed(reason: FailureReason, code: &str, attempts: u32) -> Outcome {
+        let message = match code {
+            "ServiceUnavailableException" => "Slow down.".to_owned(),
+            "MalformedResponse" => String::new(),
+            _ => format!("{code} (scripted)"),
+        };
+        Outcome::Failed {
+            reason,
+            code: code.into(),
+            message,
+            attempts,
+        }
+    }
+
+    /// Outcome with the message blanked, for comparisons that do not care about its wording.
+    fn without_message(o: &Outcome) -> Outcome {
+        match o {
+            Outcome::Failed {
+                reason, code, attempts, ..
+            } if code == "MalformedResponse" => Outcome::Failed {
+                reason: *reason,
+                code: code.clone(),
+                message: String::new(),
+                attempts: *attempts,
+            },
+            other => other.clone(),
+        }
+    }
+
+    #[tokio::test]
+    async fn partial_failure_resends_only_the_failed_entries_in_order() {
+        let api = FakeFirehose::new([Step::Fail(vec![7, 250, 499]), Step::Fail(vec![0, 1, 2]), Step::Ok]);
+        let sink = FirehoseSink::new(api.clone(), "s", policy());
+        let batch = records(500);
+        let result = sink.deliver(&batch, far()).await;
+
+        let calls = api.calls();
+        assert_eq!(calls.len(), 3);
+        assert_eq!(calls[0], data(&batch, &(0..500).collect::<Vec<_>>()));
+        assert_eq!(calls[1], data(&batch, &[7, 250, 499]));
+        assert_eq!(calls[2], data(&batch, &[7, 250, 499]));
+        assert_eq!(result.calls, 3);
+        assert_eq!(result.resent, 6);
+        assert!(result.outcomes.iter().all(|o| *o == Outcome::Delivered));
+    }
+
+    #[tokio::test]
+    async fn entries_delivered_on_a_later_try_are_delivered() {
+        let api = FakeFirehose::new([Step::Fail(vec![0, 1, 2, 3, 4]), Step::Fail(vec![1, 3]), Step::Ok]);
+        let sink = FirehoseSink::new(api.clone(), "s", policy());
+        let batch = records(5);
+        let result = sink.deliver(&batch, far()).await;
+
+        assert_eq!(result.outcomes, vec![Outcome::Delivered; 5]);
+        assert_eq!(api.calls()[1], data(&batch, &[0, 1, 2, 3, 4]));
+        assert_eq!(api.calls()[2], data(&batch, &[1, 3]));
+        assert_eq!((result.calls, result.resent), (3, 7));
+    }
+
+    #[tokio::test]
+    async fn attempts_are_counted_per_record() {
+        // Record 2 keeps failing; 0 and 3 succeed on the second try; 1 at once.
+        let api = FakeFirehose::new([Step::Fail(vec![0, 2, 3]), Step::Fail(vec![1]), Step::Fail(vec![0])]);
+        let sink = FirehoseSink::new(
+            api.clone(),
+            "s",
+            RetryPolicy {
+                max_attempts: 3,
+                ..policy()
+            },
+        );
+        let batch = records(4);
+        let result = sink.deliver(&batch, far()).await;
+
+        assert_eq!(
+            result.outcomes,
+            vec![
+                Outcome::Delivered,
+                Outcome::Delivered,
+                failed(FailureReason::RetriesExhausted, "ServiceUnavailableException", 3),
+                Outcome::Delivered,
+            ]
+        );
+        assert_eq!(api.calls().iter().map(Vec::len).collect::<Vec<_>>(), [4, 3, 1]);
+        assert_eq!((result.calls, result.resent), (3, 4));
+    }
+
+    #[tokio::test]
+    async fn a_response_with_the_wrong_number_of_entries_resends_all_pending() {
+        let api = FakeFirehose::new([Step::Fail(vec![1, 2]), Step::Entries(3), Step::Ok]);
+        let sink = FirehoseSink::new(api.clone(), "s", policy());
+        let batch = records(4);
+        let result = sink.deliver(&batch, far()).await;
+
+        // Nothing of call 2 counts as accepted: both pending records go again.
+        assert_eq!(api.calls()[1], data(&batch, &[1, 2]));
+        assert_eq!(api.calls()[2], data(&batch, &[1, 2]));
+        assert_eq!(result.outcomes, vec![Outcome::Delivered; 4]);
+
+        // A malformed answer every time ends as MalformedResponse after max_attempts.
+        let api = FakeFirehose::new([Step::Entries(0), Step::Entries(5), Step::Entries(2), Step::Entries(1)]);
+        let sink = FirehoseSink::new(api.clone(), "s", policy());
+        let result = sink.deliver(&batch, far()).await;
+        assert_eq!(api.calls().len(), 4);
+        assert!(api.calls().iter().all(|c| c.len() == 4));
+        assert_eq!(
+            result.outcomes.iter().map(without_message).collect::<Vec<_>>(),
+            vec![failed(FailureReason::RetriesExhausted, "MalformedResponse", 4); 4]
+        );
+        let Outcome::Failed { message, .. } = &result.outcomes[0] else {
+            unreachable!()
+        };
+        assert_eq!(message, "1 entries in the response for 4 records");
+    }
+
+    #[tokio::test]
+    async fn retryable_call_error_resends_the_whole_pending_set() {
+        let api = FakeFirehose::new([
+            Step::Fail(vec![0, 2]),
+            Step::Error(call_error("TimeoutError", true)),
+            Step::Ok,
+        ]);
+        let sink = FirehoseSink::new(api.clone(), "s", policy());
+        let batch = records(3);
+        let result = sink.deliver(&batch, far()).await;
+
+        assert_eq!(api.calls()[1], data(&batch, &[0, 2]));
+        assert_eq!(api.calls()[2], data(&batch, &[0, 2]));
+        assert_eq!(result.outcomes, vec![Outcome::Delivered; 3]);
+    }
+
+    #[tokio::test]
+    async fn not_retryable_call_error_stops_after_one_call() {
+        let api = FakeFirehose::new([Step::Error(call_error("ResourceNotFoundException", false))]);
+        let sink = FirehoseSink::new(api.clone(), "s", policy());
+        let result = sink.deliver(&records(3), far()).await;
+
+        assert_eq!(api.calls().len(), 1);
+        assert_eq!((result.calls, result.resent), (1, 0));
+        assert_eq!(
+            result.outcomes,
+            vec![failed(FailureReason::NotRetryable, "ResourceNotFoundException", 1); 3]
+        );
+
+        // After a partial failure: the entries already accepted stay delivered.
+        let api = FakeFirehose::new([
+            Step::Fail(vec![1]),
+            Step::Error(call_error("AccessDeniedException", false)),
+        ]);
+        let sink = FirehoseSink::new(api.clone(), "s", policy());
+        let result = sink.deliver(&records(3), far()).await;
+        assert_eq!(api.calls().len(), 2);
+        assert_eq!(
+            result.outcomes,
+            vec![
+                Outcome::Delivered,
+                failed(FailureReason::NotRetryable, "AccessDeniedException", 2),
+                Outcome::Delivered,
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn deadline_stops_retrying() {
+        let policy = RetryPolicy {
+            max_attempts: 1000,
+            ..policy()
+        };
+        // No time for a retry: one call, then the deadline.
+        let api = FakeFirehose::new([Step::Fail(vec![0, 1])]);
+        let sink = FirehoseSink::new(api.clone(), "s", policy);
+        let deadline = Instant::now() + policy.call_budget - Duration::from_millis(1);
+        let result = sink.deliver(&records(2), deadline).await;
+        assert_eq!(api.calls().len(), 1);
+        assert_eq!(
+            result.outcomes,
+            vec![failed(FailureReason::Deadline, "ServiceUnavailableException", 1); 2]
+        );
+
+        // A failure that never ends: retries until a retry could no longer finish in time.
+        let api = FakeFirehose::new(std::iter::repeat_n(Step::Fail(vec![0]), 10_000));
+        let sink = FirehoseSink::new(api.clone(), "s", policy);
+        let started = Instant::now();
+        let deadline = started + Duration::from_millis(300);
+        let result = sink.deliver(&records(1), deadline).await;
+        let ended = Instant::now();
+        assert!(
+            ended + policy.call_budget <= deadline + Duration::from_millis(20),
+            "{:?}",
+            ended - started
+        );
+        assert!(result.calls >= 2, "it retried while there was time");
+        assert_eq!(
+            result.outcomes,
+            vec![failed(
+                FailureReason::Deadline,
+                "ServiceUnavailableException",
+                result.calls
+            )]
+        );
+    }
+
+    #[tokio::test]
+    async fn empty_batch_makes_no_call() {
+        let api = FakeFirehose::default();
+        let sink = FirehoseSink::new(api.clone(), "s", policy());
+        assert_eq!(sink.stream(), "s");
+        let result = sink.deliver(&[], far()).await;
+        assert_eq!(result, BatchResult::default());
+        assert!(api.calls().is_empty());
+    }
+}

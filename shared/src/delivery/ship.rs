@@ -94,6 +94,17 @@ pub struct ShipReport {
     pub calls: u64,
 }
 
+impl std::ops::AddAssign for ShipReport {
+    fn add_assign(&mut self, r: ShipReport) {
+        self.documents += r.documents;
+        self.truncated += r.truncated;
+        self.delivered += r.delivered;
+        self.failed_stored += r.failed_stored;
+        self.resent += r.resent;
+        self.calls += r.calls;
+    }
+}
+
 /// Records could neither be delivered nor stored: the caller must make AWS retry `failure.items`.
 #[derive(Debug, thiserror::Error)]
 #[error("{failure}")]
@@ -131,6 +142,7 @@ impl<S: RecordSink, O: ObjectStore> Shipper<S, O> {
         F: FnOnce(&mut BatchingSink) -> R + Send + 'static,
         R: Send + 'static,
     {
+        let stored_before = self.failed.stored();
         let (tx, mut rx) = mpsc::channel::<Msg>(2);
         let deadline = self.deadline.into_std();
         let producer = tokio::task::spawn_blocking(move || {
@@ -187,7 +199,7 @@ impl<S: RecordSink, O: ObjectStore> Shipper<S, O> {
         if let Err(e) = self.failed.flush().await {
             note_failure(&mut failure, e);
         }
-        report.failed_stored = self.failed.stored();
+        report.failed_stored = self.failed.stored() - stored_before;
         match failure {
             Some(mut f) => {
                 f.report = report;
@@ -249,5 +261,435 @@ fn note_failure(failure: &mut Option<ShipError>, lost: StoreFailure) {
                 report: ShipReport::default(),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::failed::{FailureReason, StoreError};
+    use crate::delivery::firehose::{CallError, EntryError, FirehoseApi, FirehoseSink};
+    use crate::delivery::{BatchResult, RetryPolicy};
+    use crate::timestamp::Timestamp;
+    use base64::Engine;
+    use bytes::Bytes;
+    use flate2::read::MultiGzDecoder;
+    use serde_json::Value;
+    use std::collections::BTreeSet;
+    use std::io::{BufRead, BufReader};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    const BUCKET: &str = "failed-bucket";
+
+    /// A sink that fails the records `fail` picks (as if retries ran out), after `delay`, and keeps
+    /// count of batches and of how many were in delivery at once.
+    struct FakeSink {
+        fail: fn(&Record) -> bool,
+        delay: Duration,
+        batches: Mutex<Vec<usize>>,
+        in_flight: AtomicUsize,
+        max_in_flight: AtomicUsize,
+    }
+
+    impl FakeSink {
+        fn new(fail: fn(&Record) -> bool) -> Self {
+            FakeSink {
+                fail,
+                delay: Duration::ZERO,
+                batches: Mutex::new(Vec::new()),
+                in_flight: AtomicUsize::new(0),
+                max_in_flight: AtomicUsize::new(0),
+            }
+        }
+    }
+
+    impl RecordSink for FakeSink {
+        async fn deliver(&self, records: &[Record], _deadline: Instant) -> BatchResult {
+            let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+            if !self.delay.is_zero() {
+                tokio::time::sleep(self.delay).await;
+            }
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            self.batches.lock().unwrap().push(records.len());
+            BatchResult {
+                outcomes: records
+                    .iter()
+                    .map(|r| {
+                        if (self.fail)(r) {
+                            Outcome::Failed {
+                                reason: FailureReason::RetriesExhausted,
+                                code: "ServiceUnavailableException".into(),
+                                message: "Slow down.".into(),
+                                attempts: 8,
+                            }
+                        } else {
+                            Outcome::Delivered
+                        }
+                    })
+                    .collect(),
+                calls: 1,
+                resent: 0,
+            }
+        }
+    }
+
+    /// Objects kept in memory.
+    #[derive(Clone, Default)]
+    struct MemStore {
+        objects: Arc<Mutex<Vec<(String, String, Bytes)>>>,
+    }
+
+    impl ObjectStore for MemStore {
+        async fn put_object(&self, bucket: &str, key: &str, body: Bytes) -> Result<(), String> {
+            self.objects
+                .lock()
+                .unwrap()
+                .push((bucket.to_owned(), key.to_owned(), body));
+            Ok(())
+        }
+    }
+
+    impl MemStore {
+        /// Every stored line, parsed (objects gunzipped).
+        fn entries(&self) -> Vec<Value> {
+            let objects = self.objects.lock().unwrap().clone();
+            let mut entries = Vec::new();
+            for (bucket, key, body) in objects {
+                assert_eq!(bucket, BUCKET);
+                assert!(key.starts_with("failed/") && key.ends_with(".ndjson.gz"), "{key}");
+                for line in BufReader::new(MultiGzDecoder::new(&body[..])).lines() {
+                    entries.push(serde_json::from_str(&line.unwrap()).unwrap());
+                }
+            }
+            entries
+        }
+    }
+
+    /// A store whose every write fails.
+    struct FailingStore;
+
+    impl ObjectStore for FailingStore {
+        async fn put_object(&self, _bucket: &str, _key: &str, _body: Bytes) -> Result<(), String> {
+            Err("InternalError (injected)".to_owned())
+        }
+    }
+
+    fn store<O: ObjectStore>(objects: O) -> Arc<FailedRecordStore<O>> {
+        Arc::new(FailedRecordStore::new(
+            objects,
+            Some(BUCKET.into()),
+            "failed/",
+            "fn",
+            "run",
+        ))
+    }
+
+    fn far() -> Instant {
+        Instant::now() + Duration::from_secs(60)
+    }
+
+    fn json_of(i: usize, item: usize) -> String {
+        format!(r#"{{"@timestamp":"2026-11-22T05:00:00Z","log_type":"alb","event_id":"e-{i}","item":{item},"n":{i}}}"#)
+    }
+
+    fn source_of(item: usize) -> String {
+        format!("s3://bucket/object-{item}")
+    }
+
+    /// Pushes `n` documents, document `i` from item `item_of(i)`; returns how many it pushed.
+    fn producer(n: usize, item_of: fn(usize) -> usize) -> impl FnOnce(&mut BatchingSink) -> usize + Send + 'static {
+        move |sink: &mut BatchingSink| {
+            let timestamp = Timestamp::parse_rfc3339_utc("2026-11-22T05:00:00Z").unwrap();
+            for i in 0..n {
+                let item = item_of(i);
+                sink.set_item(item, &source_of(item));
+                let json = json_of(i, item);
+                let event_id = format!("e-{i}");
+                let doc = Doc {
+                    json: json.as_bytes(),
+                    log_type: "alb",
+                    timestamp,
+                    event_id: &event_id,
+                    is_error: false,
+                };
+                sink.accept(doc).expect("the shipper takes documents");
+            }
+            n
+        }
+    }
+
+    /// The `n` in the record's `e-<n>` event id.
+    fn n_of(record: &Record) -> usize {
+        record.event_id[2..].parse().unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn all_documents_delivered_are_counted() {
+        let sink = Arc::new(FakeSink::new(|_| false));
+        let objects = MemStore::default();
+        let shipper = Shipper::new(Arc::clone(&sink), store(objects.clone()), 2, far());
+        let (produced, report) = shipper.ship(producer(1200, |i| i / 400)).await.unwrap();
+
+        assert_eq!(produced, 1200);
+        assert_eq!(
+            report,
+            ShipReport {
+                documents: 1200,
+                truncated: 0,
+                delivered: 1200,
+                failed_stored: 0,
+                resent: 0,
+                calls: 3,
+            }
+        );
+        let mut batches = sink.batches.lock().unwrap().clone();
+        batches.sort_unstable();
+        assert_eq!(batches, [200, 500, 500]);
+        assert!(
+            objects.objects.lock().unwrap().is_empty(),
+            "nothing to store, nothing written"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn undeliverable_documents_are_stored_with_their_origin() {
+        let sink = Arc::new(FakeSink::new(|r| n_of(r) % 100 == 7));
+        let objects = MemStore::default();
+        let shipper = Shipper::new(sink, store(objects.clone()), 2, far());
+        let (_, report) = shipper.ship(producer(1200, |i| i / 500)).await.unwrap();
+
+        assert_eq!(
+            (report.documents, report.delivered, report.failed_stored),
+            (1200, 1188, 12)
+        );
+        assert_eq!(report.documents, report.delivered + report.failed_stored);
+        let entries = objects.entries();
+        assert_eq!(objects.objects.lock().unwrap().len(), 1, "buffered into one object");
+        let mut seen: Vec<usize> = Vec::new();
+        for e in &entries {
+            let n: usize = e["event_id"].as_str().unwrap()[2..].parse().unwrap();
+            seen.push(n);
+            assert_eq!(e["reason"], "retries_exhausted");
+            assert_eq!(e["error_code"], "ServiceUnavailableException");
+            assert_eq!(e["error_message"], "Slow down.");
+            assert_eq!(e["attempts"], 8);
+            assert_eq!(e["item"], n / 500);
+            assert_eq!(e["source"], source_of(n / 500));
+            assert_eq!(e["log_type"], "alb");
+            let doc: Value = serde_json::from_str(&json_of(n, n / 500)).unwrap();
+            assert_eq!(e["document"], doc);
+        }
+        seen.sort_unstable();
+        assert_eq!(seen, (0..1200).filter(|n| n % 100 == 7).collect::<Vec<_>>());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_store_gives_a_ship_error_naming_the_items() {
+        // Everything from item 1 fails, and one document of item 2.
+        let sink = Arc::new(FakeSink::new(|r| r.item == 1 || n_of(r) == 250));
+        let shipper = Shipper::new(sink, store(FailingStore), 2, far());
+        let err = shipper.ship(producer(300, |i| i / 100)).await.unwrap_err();
+
+        assert_eq!(err.failure.items, BTreeSet::from([1, 2]));
+        assert_eq!(err.failure.records, 101);
+        assert!(
+            matches!(&err.failure.error, StoreError::Write { bucket, message, .. }
+                if bucket == BUCKET && message.contains("injected")),
+            "{:?}",
+            err.failure.error
+        );
+        assert_eq!(
+            (err.report.documents, err.report.delivered, err.report.failed_stored),
+            (300, 199, 0)
+        );
+        assert_eq!(err.to_string(), format!("{}", err.failure));
+
+        // No bucket configured: the same, as NotConfigured.
+        let sink = Arc::new(FakeSink::new(|r| r.item == 0));
+        let unconfigured = Arc::new(FailedRecordStore::new(MemStore::default(), None, "", "fn", "run"));
+        let shipper = Shipper::new(sink, unconfigured, 2, far());
+        let err = shipper.ship(producer(10, |i| i / 5)).await.unwrap_err();
+        assert_eq!(err.failure.items, BTreeSet::from([0]));
+        assert_eq!(err.failure.error, StoreError::NotConfigured { records: 5 });
+        assert_eq!(err.report.delivered, 5);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rejected_input_lands_in_the_store_as_raw_base64() {
+        let sink = Arc::new(FakeSink::new(|_| false));
+        let objects = MemStore::default();
+        let shipper = Shipper::new(sink, store(objects.clone()), 2, far());
+        let raw = Bytes::from_static(b"\x00\xffnot gzip, not JSON");
+        let rejected = raw.clone();
+        let (produced, report) = shipper
+            .ship(move |sink: &mut BatchingSink| {
+                sink.reject(FailedEntry {
+                    reason: FailureReason::Unprocessable,
+                    error_code: None,
+                    error_message: "neither gzip nor JSON".into(),
+                    attempts: 0,
+                    source: "shardId-000000000000:49590338271490256608559692538361571095921575989136588898".into(),
+                    item: 4,
+                    event_id: None,
+                    log_type: None,
+                    payload: Payload::Raw(rejected),
+                })
+                .unwrap();
+                producer(3, |_| 5)(sink)
+            })
+            .await
+            .unwrap();
+
+        assert_eq!(produced, 3);
+        assert_eq!((report.documents, report.delivered, report.failed_stored), (3, 3, 1));
+        let entries = objects.entries();
+        assert_eq!(entries.len(), 1);
+        let e = &entries[0];
+        assert_eq!(e["reason"], "unprocessable");
+        assert_eq!(e["attempts"], 0);
+        assert_eq!(e["item"], 4);
+        assert_eq!(e["error_message"], "neither gzip nor JSON");
+        assert_eq!(e["raw_base64"], base64::engine::general_purpose::STANDARD.encode(&raw));
+        for absent in ["document", "error_code", "event_id", "log_type"] {
+            assert!(e.get(absent).is_none(), "{absent} in {e}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_deadline_stops_the_producer() {
+        let sink = Arc::new(FakeSink::new(|_| false));
+        let deadline = Instant::now() + Duration::from_millis(150);
+        let shipper = Shipper::new(sink, store(MemStore::default()), 2, deadline);
+        let timestamp = Timestamp::parse_rfc3339_utc("2026-11-22T05:00:00Z").unwrap();
+        let ((pushed, error, stopped_at), report) = shipper
+            .ship(move |sink: &mut BatchingSink| {
+                sink.set_item(0, "s3://bucket/slow-object");
+                // At most 10,000 documents, one every millisecond: the deadline comes first.
+                for i in 0..10_000usize {
+                    let json = json_of(i, 0);
+                    let event_id = format!("e-{i}");
+                    let doc = Doc {
+                        json: json.as_bytes(),
+                        log_type: "alb",
+                        timestamp,
+                        event_id: &event_id,
+                        is_error: false,
+                    };
+                    if let Err(e) = sink.accept(doc) {
+                        return (i, Some(e), std::time::Instant::now());
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                (10_000, None, std::time::Instant::now())
+            })
+            .await
+            .unwrap();
+
+        match error {
+            Some(SinkError::Deadline { source_name }) => assert_eq!(source_name, "s3://bucket/slow-object"),
+            other => panic!("expected the deadline, got {other:?}"),
+        }
+        assert!(stopped_at >= deadline.into_std(), "stopped before the deadline");
+        assert!(
+            stopped_at < deadline.into_std() + Duration::from_millis(100),
+            "kept pushing after it"
+        );
+        assert!(pushed > 0 && pushed < 10_000);
+        assert_eq!((report.documents, report.delivered), (pushed as u64, pushed as u64));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn at_most_max_in_flight_batches_are_in_delivery() {
+        let mut fake = FakeSink::new(|_| false);
+        fake.delay = Duration::from_millis(20);
+        let sink = Arc::new(fake);
+        let shipper = Shipper::new(Arc::clone(&sink), store(MemStore::default()), 2, far());
+        let (_, report) = shipper.ship(producer(5000, |_| 0)).await.unwrap();
+        assert_eq!((report.calls, report.delivered), (10, 5000));
+        assert_eq!(sink.max_in_flight.load(Ordering::SeqCst), 2);
+    }
+
+    /// A Shipper (and its store) can run several producers: each report counts its own run.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn failed_stored_counts_only_this_run() {
+        let sink = Arc::new(FakeSink::new(|r| n_of(r) < 10));
+        let shipper = Shipper::new(sink, store(MemStore::default()), 2, far());
+        let (_, first) = shipper.ship(producer(100, |_| 0)).await.unwrap();
+        assert_eq!((first.delivered, first.failed_stored), (90, 10));
+        let (_, second) = shipper.ship(producer(100, |_| 1)).await.unwrap();
+        assert_eq!(second.documents, second.delivered + second.failed_stored, "{second:?}");
+        assert_eq!((second.delivered, second.failed_stored), (90, 10));
+    }
+
+    /// A Firehose that accepts everything, taking `delay` per call.
+    #[derive(Clone)]
+    struct SlowFirehose {
+        delay: Duration,
+        calls: Arc<AtomicUsize>,
+    }
+
+    impl FirehoseApi for SlowFirehose {
+        async fn put_record_batch(
+            &self,
+            _stream: &str,
+            records: Vec<Bytes>,
+        ) -> Result<Vec<Option<EntryError>>, CallError> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(self.delay).await;
+            Ok(vec![None; records.len()])
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "bug: ship() overruns its deadline: BatchingSink lets the producer run until the deadline itself, \
+                then the last batch is handed to FirehoseSink, whose first PutRecordBatch call is never checked \
+                against the deadline (RetryPolicy::next_wait is only asked before retries)"]
+    async fn ship_ends_by_its_deadline_when_the_producer_runs_into_it() {
+        let api = SlowFirehose {
+            delay: Duration::from_millis(200),
+            calls: Arc::default(),
+        };
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            base_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(5),
+            call_budget: Duration::from_millis(250),
+        };
+        let sink = Arc::new(FirehoseSink::new(api.clone(), "s", policy));
+        let deadline = Instant::now() + Duration::from_millis(400);
+        let shipper = Shipper::new(sink, store(MemStore::default()), 2, deadline);
+        let timestamp = Timestamp::parse_rfc3339_utc("2026-11-22T05:00:00Z").unwrap();
+        let (_, report) = shipper
+            .ship(move |sink: &mut BatchingSink| {
+                // An endless input, read slowly: at most 10,000 documents, one every millisecond.
+                for i in 0..10_000usize {
+                    let json = json_of(i, 0);
+                    let event_id = format!("e-{i}");
+                    let doc = Doc {
+                        json: json.as_bytes(),
+                        log_type: "alb",
+                        timestamp,
+                        event_id: &event_id,
+                        is_error: false,
+                    };
+                    if sink.accept(doc).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            })
+            .await
+            .unwrap();
+        let ended = Instant::now();
+        assert_eq!(report.documents, report.delivered + report.failed_stored);
+        assert!(
+            ended <= deadline,
+            "ship() ended {:?} after its deadline ({} calls)",
+            ended - deadline,
+            api.calls.load(Ordering::SeqCst)
+        );
     }
 }

@@ -21,9 +21,11 @@ impl LocalRecordSink {
         }
     }
 
-    /// Flushes and returns the folder sink.
-    pub fn into_inner(self) -> LocalDirSink {
-        self.inner.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Flushes the files and says what was written.
+    pub fn finish(&self) -> Result<crate::sink::LocalDirSummary, crate::sink::SinkError> {
+        let mut sink = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        sink.finish()?;
+        Ok(sink.summary().clone())
     }
 }
 

@@ -120,10 +120,16 @@ pub enum HandlerError {
     Read { source_name: String, message: String },
     /// Records could be neither delivered nor stored.
     #[error(transparent)]
-    Undeliverable(#[from] ShipError),
+    Undeliverable(Box<ShipError>),
     /// The deadline came before the input was finished.
     #[error("{0}")]
     Deadline(String),
+}
+
+impl From<ShipError> for HandlerError {
+    fn from(e: ShipError) -> Self {
+        HandlerError::Undeliverable(Box::new(e))
+    }
 }
 
 impl HandlerError {
@@ -194,13 +200,27 @@ pub async fn aws_deps() -> Result<AwsDeps, config::ConfigError> {
 /// Structured JSON logs to stdout (Lambda sends them to CloudWatch Logs); level from `RUST_LOG`,
 /// `info` by default.
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(filter)
+        .with_env_filter(log_filter())
         .with_current_span(false)
         .with_target(false)
         .without_time()
         .try_init();
+}
+
+/// Human-readable logs on stderr, for the `logpipe` command; level from `RUST_LOG`, `warn` by default
+/// (`info` shows each invocation's summary).
+pub fn init_cli_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
 }

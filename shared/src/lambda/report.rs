@@ -31,12 +31,7 @@ pub struct InvocationReport {
 
 impl AddAssign<ShipReport> for InvocationReport {
     fn add_assign(&mut self, r: ShipReport) {
-        self.shipped.documents += r.documents;
-        self.shipped.truncated += r.truncated;
-        self.shipped.delivered += r.delivered;
-        self.shipped.failed_stored += r.failed_stored;
-        self.shipped.resent += r.resent;
-        self.shipped.calls += r.calls;
+        self.shipped += r;
     }
 }
 
@@ -93,7 +88,8 @@ impl InvocationReport {
         String::from_utf8(out).unwrap_or_default()
     }
 
-    /// Logs the summary line and prints the EMF metrics.
+    /// Logs the summary line and, inside Lambda (`AWS_LAMBDA_FUNCTION_NAME` set), prints the EMF
+    /// metrics on stdout.
     pub fn publish(&self, function: &str) {
         tracing::info!(
             source = self.source,
@@ -110,7 +106,9 @@ impl InvocationReport {
             duration_ms = self.duration.as_millis() as u64,
             "Invocation summary."
         );
-        println!("{}", self.emf(function));
+        if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+            println!("{}", self.emf(function));
+        }
     }
 }
 
