@@ -71,6 +71,10 @@ impl<A: FirehoseApi> FirehoseSink<A> {
 }
 
 impl<A: FirehoseApi> RecordSink for FirehoseSink<A> {
+    fn call_budget(&self) -> std::time::Duration {
+        self.policy.call_budget
+    }
+
     async fn deliver(&self, records: &[Record], deadline: Instant) -> BatchResult {
         let mut last: Vec<Option<(String, String)>> = vec![None; records.len()];
         let mut attempts = vec![0u32; records.len()];
@@ -83,6 +87,17 @@ impl<A: FirehoseApi> RecordSink for FirehoseSink<A> {
         let mut attempt = 0;
         let mut stop_reason = FailureReason::RetriesExhausted;
         while !pending.is_empty() {
+            if Instant::now() + self.policy.call_budget > deadline {
+                // Even the first call must be able to finish before the deadline.
+                for &i in &pending {
+                    last[i].get_or_insert((
+                        "DeadlineReached".into(),
+                        "no time left to send before the deadline".into(),
+                    ));
+                }
+                stop_reason = FailureReason::Deadline;
+                break;
+            }
             attempt += 1;
             result.calls += 1;
             let data = pending.iter().map(|&i| records[i].data.clone()).collect();
@@ -425,16 +440,26 @@ mod tests {
             max_attempts: 1000,
             ..policy()
         };
-        // No time for a retry: one call, then the deadline.
+        // No time for a retry: at most the one call, then the deadline.
         let api = FakeFirehose::new([Step::Fail(vec![0, 1])]);
         let sink = FirehoseSink::new(api.clone(), "s", policy);
         let deadline = Instant::now() + policy.call_budget - Duration::from_millis(1);
         let result = sink.deliver(&records(2), deadline).await;
-        assert_eq!(api.calls().len(), 1);
-        assert_eq!(
-            result.outcomes,
-            vec![failed(FailureReason::Deadline, "ServiceUnavailableException", 1); 2]
+        let calls = api.calls().len() as u32;
+        assert!(calls <= 1, "{calls} calls");
+        assert_eq!(result.calls, calls);
+        assert!(
+            result.outcomes.iter().all(|o| matches!(o,
+                Outcome::Failed { reason: FailureReason::Deadline, attempts, .. } if *attempts == calls)),
+            "{:?}",
+            result.outcomes
         );
+        if calls == 1 {
+            assert_eq!(
+                result.outcomes,
+                vec![failed(FailureReason::Deadline, "ServiceUnavailableException", 1); 2]
+            );
+        }
 
         // A failure that never ends: retries until a retry could no longer finish in time.
         let api = FakeFirehose::new(std::iter::repeat_n(Step::Fail(vec![0]), 10_000));
@@ -457,6 +482,29 @@ mod tests {
                 result.calls
             )]
         );
+    }
+
+    #[tokio::test]
+    async fn no_call_starts_that_cannot_finish_before_the_deadline() {
+        let policy = policy();
+        let api = FakeFirehose::default();
+        let sink = FirehoseSink::new(api.clone(), "s", policy);
+        // Already past the deadline, let alone the call budget before it.
+        let deadline = Instant::now();
+        let result = sink.deliver(&records(2), deadline).await;
+        assert!(
+            api.calls().is_empty(),
+            "a PutRecordBatch call started past the deadline (call budget {:?})",
+            policy.call_budget
+        );
+        assert!(result.outcomes.iter().all(|o| matches!(
+            o,
+            Outcome::Failed {
+                reason: FailureReason::Deadline,
+                attempts: 0,
+                ..
+            }
+        )));
     }
 
     #[tokio::test]

@@ -75,6 +75,12 @@ pub struct BatchResult {
 
 /// Where batches go: Firehose in production, a local folder for `logpipe invoke`, fakes in tests.
 pub trait RecordSink: Send + Sync + 'static {
+    /// The time one delivery call may take; producers stop this long before the deadline so that
+    /// what they produced can still be sent.
+    fn call_budget(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
+
     /// Delivers one batch (at most [`MAX_BATCH_RECORDS`] records and [`MAX_BATCH_BYTES`]), retrying
     /// as it sees fit but giving up in time to finish before `deadline`. Returns one outcome per
     /// record; it never drops one.

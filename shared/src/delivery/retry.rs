@@ -18,14 +18,14 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// 8 tries, backoff from 100 ms doubling to 5 s (about 11 s of waiting at most per batch), and 15 s
-    /// kept for a call.
+    /// 8 tries, backoff from 100 ms doubling to 5 s (about 11 s of waiting at most per batch), and 11 s
+    /// kept for a call (the Firehose client's attempt timeout is 10 s).
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 8,
             base_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(5),
-            call_budget: Duration::from_secs(15),
+            call_budget: Duration::from_secs(11),
         }
     }
 }
@@ -83,6 +83,6 @@ mod tests {
         let p = RetryPolicy::default();
         let now = Instant::now();
         assert_eq!(p.next_wait(1, now, now + Duration::from_secs(10)), Err(Stop::Deadline));
-        assert!(p.next_wait(1, now, now + Duration::from_secs(16)).is_ok());
+        assert!(p.next_wait(1, now, now + Duration::from_secs(12)).is_ok());
     }
 }

@@ -1,0 +1,392 @@
+//! The three functions' handlers on the sample events in `events/`, in-process, with the sample
+//! objects as the S3 bucket and in-memory Firehose and failed-record store: what each event must
+//! produce (see `events/make_events.py`).
+
+use bytes::Bytes;
+use flate2::read::MultiGzDecoder;
+use logpipe::delivery::{BatchResult, ObjectStore, Outcome, Record, RecordSink};
+use logpipe::lambda::config::Config;
+use logpipe::lambda::events::KinesisEvent;
+use logpipe::lambda::{cloudwatch_forwarder, kinesis_relay, s3_access_logs, Deps, HandlerError, Invocation};
+use logpipe::objects::LocalObjects;
+use serde_json::{json, Value};
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn event(path: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(root().join("events").join(path)).unwrap()).unwrap()
+}
+
+/// Firehose stand-in: keeps every record; can refuse everything.
+#[derive(Default)]
+struct MemoryFirehose {
+    records: Mutex<Vec<Record>>,
+    refuse: bool,
+}
+
+impl RecordSink for MemoryFirehose {
+    async fn deliver(&self, records: &[Record], _deadline: Instant) -> BatchResult {
+        let outcome = if self.refuse {
+            Outcome::Failed {
+                reason: logpipe::delivery::FailureReason::RetriesExhausted,
+                code: "ServiceUnavailableException".into(),
+                message: "Slow down.".into(),
+                attempts: 8,
+            }
+        } else {
+            self.records.lock().unwrap().extend_from_slice(records);
+            Outcome::Delivered
+        };
+        BatchResult {
+            outcomes: vec![outcome; records.len()],
+            calls: 1,
+            resent: 0,
+        }
+    }
+}
+
+/// Failed-record store stand-in: keeps every object written; can fail every write.
+#[derive(Clone, Default)]
+struct MemoryStore {
+    objects: Arc<Mutex<Vec<(String, String, Bytes)>>>,
+    fail: bool,
+}
+
+impl ObjectStore for MemoryStore {
+    async fn put_object(&self, bucket: &str, key: &str, body: Bytes) -> Result<(), String> {
+        if self.fail {
+            return Err("InternalError: We encountered an internal error".into());
+        }
+        self.objects.lock().unwrap().push((bucket.into(), key.into(), body));
+        Ok(())
+    }
+}
+
+impl MemoryStore {
+    fn lines(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        for (_, _, body) in self.objects.lock().unwrap().iter() {
+            let mut text = String::new();
+            MultiGzDecoder::new(&body[..]).read_to_string(&mut text).unwrap();
+            out.extend(text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()));
+        }
+        out
+    }
+}
+
+type TestDeps = Deps<MemoryFirehose, MemoryStore, LocalObjects>;
+
+fn deps(config: impl FnOnce(&mut Config)) -> TestDeps {
+    let mut c = Config::from_vars(|k| match k {
+        "LOGPIPE_DELIVERY_STREAM" => Some("logs".into()),
+        "LOGPIPE_FAILED_BUCKET" => Some("failed-bucket".into()),
+        _ => None,
+    })
+    .unwrap();
+    config(&mut c);
+    Deps {
+        sink: Arc::new(MemoryFirehose::default()),
+        store: MemoryStore::default(),
+        objects: LocalObjects::new(root().join("events/objects")),
+        config: c,
+    }
+}
+
+fn invocation() -> Invocation {
+    Invocation::local("test-function", "req-1", Duration::from_secs(120))
+}
+
+fn docs(deps: &TestDeps) -> Vec<Value> {
+    deps.sink
+        .records
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert!(r.data.ends_with(b"\n"), "records are NDJSON lines");
+            serde_json::from_slice(&r.data).unwrap()
+        })
+        .collect()
+}
+
+fn count_kind(docs: &[Value], kind: &str) -> usize {
+    docs.iter().filter(|d| d["error"]["kind"] == kind).count()
+}
+
+async fn s3(path: &str, deps: &TestDeps) -> Result<Value, HandlerError> {
+    s3_access_logs::handle(event(path), &invocation(), deps).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_put_alb_delivers_every_line_once() {
+    let d = deps(|_| {});
+    let response = s3("s3-access-logs/s3-put-alb.json", &d).await.unwrap();
+    let docs = docs(&d);
+    assert_eq!(docs.len(), 29, "{response}");
+    assert_eq!(
+        count_kind(&docs, "too_few_fields"),
+        1,
+        "the damaged line is an error document"
+    );
+    assert!(docs.iter().all(|d| d["log_type"] == "alb"));
+    let mut ids: Vec<&str> = docs.iter().map(|d| d["event_id"].as_str().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 29);
+    assert_eq!(response["delivered"], 29);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_envelope_reaches_the_same_objects() {
+    for (path, want) in [
+        ("s3-access-logs/s3-put-cloudfront.json", 21),
+        ("s3-access-logs/sns-s3-put-cloudfront.json", 21),
+        ("s3-access-logs/sqs-sns-s3-put-cloudfront.json", 21),
+        ("s3-access-logs/sqs-s3-put-alb.json", 29),
+        ("s3-access-logs/eventbridge-object-created-alb.json", 29),
+        ("s3-access-logs/s3-put-key-with-spaces.json", 29),
+    ] {
+        let d = deps(|_| {});
+        s3(path, &d).await.unwrap();
+        assert_eq!(docs(&d).len(), want, "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn skipped_inputs_give_no_documents() {
+    for path in [
+        "s3-access-logs/s3-test-event.json",
+        "s3-access-logs/s3-put-conn-log.json",
+    ] {
+        let d = deps(|_| {});
+        let response = s3(path, &d).await.unwrap();
+        assert_eq!(response["skipped"], 1, "{path}: {response}");
+        assert!(docs(&d).is_empty(), "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn permanent_object_problems_are_error_documents_and_success() {
+    let d = deps(|_| {});
+    s3("s3-access-logs/s3-put-missing-object.json", &d).await.unwrap();
+    let docs_missing = docs(&d);
+    assert_eq!(docs_missing.len(), 1);
+    assert_eq!(docs_missing[0]["error"]["kind"], "object_not_found");
+    assert!(docs_missing[0]["error"]["source"]
+        .as_str()
+        .unwrap()
+        .starts_with("s3://logpipe-sample-logs/"));
+
+    let d = deps(|_| {});
+    s3("s3-access-logs/s3-put-corrupt-gzip.json", &d).await.unwrap();
+    let corrupt = docs(&d);
+    assert_eq!(count_kind(&corrupt, "corrupt_gzip"), 1);
+    assert!(corrupt.len() > 5, "the lines before the cut are kept");
+
+    let d = deps(|c| c.limits.max_inflated_bytes = 4096);
+    s3("s3-access-logs/s3-put-alb.json", &d).await.unwrap();
+    let limited = docs(&d);
+    let bomb: Vec<&Value> = limited
+        .iter()
+        .filter(|d| d["error"]["kind"] == "inflated_size_limit")
+        .collect();
+    assert_eq!(bomb.len(), 1, "a decompression bomb is rejected with an error document");
+    assert_eq!(
+        bomb[0]["error"]["message"],
+        "inflated size exceeds the limit of 4096 bytes"
+    );
+    assert!(bomb[0]["error"]["source"]
+        .as_str()
+        .unwrap()
+        .contains("app.my-loadbalancer"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqs_bad_message_is_the_only_batch_item_failure() {
+    let d = deps(|_| {});
+    let response = s3("s3-access-logs/sqs-mixed-bad-message.json", &d).await.unwrap();
+    let failures = response["batchItemFailures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{response}");
+    let bad_id = event("s3-access-logs/sqs-mixed-bad-message.json")["Records"][2]["messageId"].clone();
+    assert_eq!(failures[0]["itemIdentifier"], bad_id);
+    assert_eq!(docs(&d).len(), 29 + 21);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn undeliverable_records_go_to_the_failed_store_with_their_documents() {
+    let mut d = deps(|_| {});
+    d.sink = Arc::new(MemoryFirehose {
+        refuse: true,
+        ..Default::default()
+    });
+    let response = s3("s3-access-logs/s3-put-cloudfront.json", &d).await.unwrap();
+    assert_eq!(response["failed_stored"], 21, "{response}");
+    let stored = d.store.lines();
+    assert_eq!(stored.len(), 21);
+    assert_eq!(stored[0]["reason"], "retries_exhausted");
+    assert_eq!(stored[0]["error_code"], "ServiceUnavailableException");
+    assert_eq!(stored[0]["attempts"], 8);
+    assert_eq!(stored[0]["document"]["log_type"], "cloudfront");
+    let objects = d.store.objects.lock().unwrap();
+    assert_eq!(objects[0].0, "failed-bucket");
+    assert!(objects[0].1.starts_with("failed/") && objects[0].1.contains("test-function-req-1-"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_store_fails_the_invocation() {
+    // reliability test plan row 22
+    let mut d = deps(|_| {});
+    d.sink = Arc::new(MemoryFirehose {
+        refuse: true,
+        ..Default::default()
+    });
+    d.store.fail = true;
+    let err = s3("s3-access-logs/s3-put-cloudfront.json", &d).await.unwrap_err();
+    assert_eq!(err.error_type(), "Retryable");
+    assert!(err.to_string().contains("could not be stored"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_failed_bucket_and_undeliverable_records_fail_the_invocation() {
+    let mut d = deps(|c| c.failed_bucket = None);
+    d.sink = Arc::new(MemoryFirehose {
+        refuse: true,
+        ..Default::default()
+    });
+    let err = s3("s3-access-logs/s3-put-alb.json", &d).await.unwrap_err();
+    assert!(err.to_string().contains("LOGPIPE_FAILED_BUCKET"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_deadline_stops_an_object_cleanly() {
+    // reliability test plan row 12 (short deadline): the handler returns a Retryable error before
+    // the deadline instead of being killed.
+    let d = deps(|c| c.deadline_margin = Some(Duration::from_secs(10)));
+    let invocation = Invocation::local("f", "r", Duration::from_secs(5));
+    let err = s3_access_logs::handle(event("s3-access-logs/s3-put-alb.json"), &invocation, &d)
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_type(), "Retryable");
+    assert!(err.to_string().contains("deadline"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_event_is_invalid() {
+    let d = deps(|_| {});
+    let err = s3_access_logs::handle(json!({"hello": "world"}), &invocation(), &d)
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_type(), "InvalidEvent");
+    let err = cloudwatch_forwarder::handle(json!({"Records": []}), &invocation(), &d)
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_type(), "InvalidEvent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cloudwatch_events() {
+    let d = deps(|_| {});
+    let r = cloudwatch_forwarder::handle(
+        event("cloudwatch-forwarder/cwlogs-data-message.json"),
+        &invocation(),
+        &d,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r["documents"], 7);
+    let written = docs(&d);
+    assert!(written.iter().all(|d| d["log_type"] == "cloudwatch"));
+    assert!(written
+        .iter()
+        .any(|d| d["lambda_event"] == "report" && d["billed_duration_ms"].is_u64()));
+
+    let d = deps(|_| {});
+    let r = cloudwatch_forwarder::handle(
+        event("cloudwatch-forwarder/cwlogs-control-message.json"),
+        &invocation(),
+        &d,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (r["control_messages"].as_u64(), r["documents"].as_u64()),
+        (Some(1), Some(0))
+    );
+
+    // reliability test plan row 18: a bomb in awslogs.data is rejected at the limit
+    let d = deps(|c| c.limits.max_payload_bytes = 1 << 20);
+    cloudwatch_forwarder::handle(event("cloudwatch-forwarder/cwlogs-bomb.json"), &invocation(), &d)
+        .await
+        .unwrap();
+    let docs = docs(&d);
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0]["error"]["kind"], "invalid_payload");
+}
+
+async fn kinesis(path: &str, d: &TestDeps) -> Value {
+    let event: KinesisEvent = serde_json::from_value(event(path)).unwrap();
+    serde_json::to_value(kinesis_relay::handle(event, &invocation(), d).await.unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kinesis_poison_record_is_stored_and_does_not_block_the_shard() {
+    // reliability test plan row 19
+    let d = deps(|_| {});
+    let response = kinesis("kinesis-relay/kinesis-mixed-bad-record.json", &d).await;
+    assert_eq!(response["batchItemFailures"], json!([]));
+    let written = docs(&d);
+    assert_eq!(written.iter().filter(|d| d["log_type"] == "application").count(), 1);
+    assert_eq!(written.iter().filter(|d| d["log_type"] == "cloudwatch").count(), 3);
+    let stored = d.store.lines();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["reason"], "unprocessable");
+    assert!(stored[0]["raw_base64"].is_string());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kinesis_foreign_owner_is_rejected_only_with_an_allow_list() {
+    // reliability test plan row 21
+    let d = deps(|c| c.allowed_accounts = Some(vec!["111122223333".into()]));
+    kinesis("kinesis-relay/kinesis-foreign-owner.json", &d).await;
+    assert!(docs(&d).is_empty());
+    assert_eq!(d.store.lines()[0]["reason"], "foreign_owner");
+
+    let d = deps(|_| {});
+    kinesis("kinesis-relay/kinesis-foreign-owner.json", &d).await;
+    assert_eq!(docs(&d).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kinesis_reports_the_first_record_that_could_not_be_stored() {
+    // reliability test plan row 20: Firehose down and the store down → the first affected record
+    let mut d = deps(|_| {});
+    d.sink = Arc::new(MemoryFirehose {
+        refuse: true,
+        ..Default::default()
+    });
+    d.store.fail = true;
+    let response = kinesis("kinesis-relay/kinesis-cwlogs.json", &d).await;
+    let first_seq = event("kinesis-relay/kinesis-cwlogs.json")["Records"][0]["kinesis"]["sequenceNumber"].clone();
+    assert_eq!(response["batchItemFailures"], json!([{ "itemIdentifier": first_seq }]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn same_event_twice_gives_the_same_event_ids() {
+    // reliability test plan row 13: duplicates are detectable
+    let d = deps(|_| {});
+    s3("s3-access-logs/s3-put-alb.json", &d).await.unwrap();
+    s3("s3-access-logs/s3-put-alb.json", &d).await.unwrap();
+    let docs = docs(&d);
+    let ids: Vec<&str> = docs.iter().map(|d| d["event_id"].as_str().unwrap()).collect();
+    assert_eq!(ids[..29], ids[29..]);
+}
