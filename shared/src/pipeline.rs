@@ -2,7 +2,7 @@
 
 use crate::decode::{self, into_decode_error, Decoder};
 use crate::document::{write_error_document, Doc, ErrorOrigin, Source};
-use crate::error::{DecodeError, ParseError};
+use crate::error::{DecodeError, DocError, ParseError};
 use crate::formats::{self, cloudwatch, Format, FormatChoice, LineOutcome, LineParser};
 use crate::lines::{Line, LineReader};
 use crate::prefetch;
@@ -222,26 +222,41 @@ fn finish_with_decode_error(
     if matches!(error, DecodeError::Io { .. }) {
         return Err(read_error(source, error));
     }
-    let mut event_id = String::new();
     // Numbered after the last line read, so re-processing gives it the same id.
-    source.event_id(line.unwrap_or(summary.lines) + 1, &mut event_id);
+    let position = line.unwrap_or(summary.lines) + 1;
+    emit_input_error(sink, source, log_type, position, line, &error)?;
+    summary.error_documents += 1;
+    summary.decode_errors += 1;
+    Ok(summary)
+}
+
+/// Hands `sink` one error document about a whole input (not a line): corrupt gzip, a crossed size
+/// limit, a missing or empty object. Its `event_id` is the source's id at `position`; `line` is the
+/// last line read, if any.
+pub fn emit_input_error(
+    sink: &mut dyn DocSink,
+    source: &Source,
+    log_type: &'static str,
+    position: u64,
+    line: Option<u64>,
+    error: &dyn DocError,
+) -> Result<(), SinkError> {
+    let mut event_id = String::new();
+    source.event_id(position, &mut event_id);
     let timestamp = Timestamp::now();
     let mut out = Vec::new();
     let origin = ErrorOrigin {
         source: source.name(),
         line,
     };
-    write_error_document(&mut out, &timestamp, log_type, &event_id, &error, origin, "");
+    write_error_document(&mut out, &timestamp, log_type, &event_id, error, origin, "");
     sink.accept(Doc {
         json: &out,
         log_type,
         timestamp,
         event_id: &event_id,
         is_error: true,
-    })?;
-    summary.error_documents += 1;
-    summary.decode_errors += 1;
-    Ok(summary)
+    })
 }
 
 /// Runs the lines of one input through `parser`; returns the decode error that ended it early, if any.

@@ -28,10 +28,6 @@ pub mod events {
 
 use crate::aws::{FirehoseClient, S3Client};
 use crate::delivery::{FailedRecordStore, FirehoseSink, ObjectStore, RecordSink, RetryPolicy, ShipError, Shipper};
-use crate::document::{write_error_document, Doc, ErrorOrigin, Source};
-use crate::error::InputError;
-use crate::sink::{DocSink, SinkError};
-use crate::timestamp::Timestamp;
 use config::Config;
 use std::sync::Arc;
 use std::time::Duration;
@@ -149,31 +145,6 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
             error_message: e.to_string(),
         }
     }
-}
-
-/// Writes one error document for a whole input (`kind` such as `object_not_found`) into `sink`.
-pub(crate) fn input_error_document(
-    sink: &mut dyn DocSink,
-    source: &Source,
-    log_type: &'static str,
-    error: &InputError,
-) -> Result<(), SinkError> {
-    let mut event_id = String::new();
-    source.event_id(0, &mut event_id);
-    let timestamp = Timestamp::now();
-    let mut out = Vec::new();
-    let origin = ErrorOrigin {
-        source: source.name(),
-        line: None,
-    };
-    write_error_document(&mut out, &timestamp, log_type, &event_id, error, origin, "");
-    sink.accept(Doc {
-        json: &out,
-        log_type,
-        timestamp,
-        event_id: &event_id,
-        is_error: true,
-    })
 }
 
 /// The dependencies of a function running in AWS: Firehose and S3 clients from the standard SDK

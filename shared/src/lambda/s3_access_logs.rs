@@ -21,7 +21,7 @@
 
 use super::report::InvocationReport;
 use super::s3_event::{self, classify_key, KeyKind, ObjectRef};
-use super::{input_error_document, Deps, HandlerError, Invocation};
+use super::{Deps, HandlerError, Invocation};
 use crate::delivery::{ObjectStore, RecordSink, Shipper};
 use crate::document::Source;
 use crate::error::InputError;
@@ -172,7 +172,7 @@ async fn process_object<S: RecordSink, O: ObjectStore + Clone, R: ObjectSource>(
         let (result, shipped) = shipper
             .ship(move |sink| {
                 sink.set_item(item, &name);
-                input_error_document(sink, &Source::new(name.clone()), log_type, &problem)
+                pipeline::emit_input_error(sink, &Source::new(name.clone()), log_type, 0, None, &problem)
             })
             .await?;
         *report += shipped;
