@@ -51,8 +51,9 @@ pub async fn clients() -> (FirehoseClient, S3Client) {
 }
 
 /// Error codes that retrying cannot fix (Firehose API reference, PutRecordBatch errors).
-const NOT_RETRYABLE: [&str; 5] = [
+const NOT_RETRYABLE: [&str; 6] = [
     "InvalidArgumentException",
+    "ValidationException",
     "ResourceNotFoundException",
     "InvalidKMSResourceException",
     "InvalidSourceException",

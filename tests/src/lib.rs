@@ -38,3 +38,8 @@ pub const CLOUDFRONT_OBJECT: &str = "events/objects/cloudfront/E2EXAMPLE12345.20
 /// CloudWatch Logs through Firehose to S3: concatenated gzip'd payloads.
 pub const CLOUDWATCH_OBJECT: &str =
     "events/objects/cloudwatch/2026/11/22/05/logpipe-app-logs-1-2026-11-22-05-10-00-5f0c6b8e.gz";
+pub mod fault_firehose;
+
+/// Helpers for the tests against an AWS API emulator and the Lambda Runtime API (`--features emulator`).
+#[cfg(feature = "emulator")]
+pub mod emulator;

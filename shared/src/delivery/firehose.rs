@@ -99,6 +99,9 @@ impl<A: FirehoseApi> RecordSink for FirehoseSink<A> {
                 break;
             }
             attempt += 1;
+            if attempt > 1 {
+                result.resent += pending.len() as u64;
+            }
             result.calls += 1;
             let data = pending.iter().map(|&i| records[i].data.clone()).collect();
             for &i in &pending {
@@ -142,10 +145,7 @@ impl<A: FirehoseApi> RecordSink for FirehoseSink<A> {
                 break;
             }
             match self.policy.next_wait(attempt, Instant::now(), deadline) {
-                Ok(wait) => {
-                    tokio::time::sleep(wait).await;
-                    result.resent += pending.len() as u64;
-                }
+                Ok(wait) => tokio::time::sleep(wait).await,
                 Err(Stop::AttemptsExhausted) => break,
                 Err(Stop::Deadline) => {
                     stop_reason = FailureReason::Deadline;
@@ -544,9 +544,6 @@ mod tests {
     }
 
     #[tokio::test]
-    #[ignore = "bug: BatchResult::resent counts a resend that never happens: deliver() adds the pending records \
-                to `resent` right after the backoff sleep, then the deadline check at the top of the loop can \
-                stop before the call (the sleep ended later than next_wait planned)"]
     async fn resent_counts_only_records_sent_again() {
         let policy = RetryPolicy {
             max_attempts: 10,
