@@ -1,0 +1,630 @@
+"""The project's own assertions on template.yaml and templates/member-account.yaml, for what cfn-lint
+and checkov do not check: retry and failure-destination settings, partial batch responses, least
+privilege, destination policy principals, no trigger on the failed-record prefix, no subscription
+loop, environment variables against shared/src/lambda/config.rs, CodeUri against functions/.
+
+Run by scripts/check-templates.sh (pytest from the .venv-tools/lint virtualenv). Templates are read
+with cfn-lint's YAML loader, which turns !Ref, !Sub, !GetAtt, !If … into their long forms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from cfnlint.decode import decode
+
+sys.path.insert(0, str(Path(__file__).parent))
+from variants import VARIANTS, with_defaults  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+# LOGPIPE_TEMPLATE / LOGPIPE_MEMBER_TEMPLATE point the tests at another copy (e.g. a broken one).
+MAIN = Path(os.environ.get("LOGPIPE_TEMPLATE", ROOT / "template.yaml"))
+MEMBER = Path(os.environ.get("LOGPIPE_MEMBER_TEMPLATE", ROOT / "templates" / "member-account.yaml"))
+CONFIG_RS = ROOT / "shared" / "src" / "lambda" / "config.rs"
+
+# Services whose actions must always name their resources.
+NAMED_RESOURCE_SERVICES = ("s3", "firehose", "kinesis")
+
+
+def load(path: Path) -> dict:
+    template, errors = decode(str(path))
+    assert not errors, f"{path}: {errors}"
+    # Plain dicts and lists: the loader's node classes compare and serialise like them.
+    return json.loads(json.dumps(template))
+
+
+def load_text(text: str, tmp_path: Path, name: str) -> dict:
+    path = tmp_path / name
+    path.write_text(text)
+    return load(path)
+
+
+@pytest.fixture(scope="module")
+def main() -> dict:
+    return load(MAIN)
+
+
+@pytest.fixture(scope="module")
+def member() -> dict:
+    return load(MEMBER)
+
+
+def resources(t: dict, kind: str) -> dict[str, dict]:
+    return {name: r for name, r in t["Resources"].items() if r["Type"] == kind}
+
+
+def props(r: dict) -> dict:
+    return r.get("Properties", {})
+
+
+def default(t: dict, value):
+    """`value` with a `Ref` to a parameter replaced by the parameter's default."""
+    if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in t.get("Parameters", {}):
+        return t["Parameters"][value["Ref"]].get("Default")
+    return value
+
+
+def refs_to(value) -> set[str]:
+    """Logical ids and parameters that `value` refers to (Ref, GetAtt, Sub variables)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Ref":
+                found.add(inner)
+            elif key == "Fn::GetAtt":
+                found.add(inner[0] if isinstance(inner, list) else inner.split(".")[0])
+            elif key == "Fn::Sub":
+                text = inner[0] if isinstance(inner, list) else inner
+                found |= {v.split(".")[0] for v in re.findall(r"\$\{([^}!]+)\}", text)}
+                if isinstance(inner, list):
+                    found |= refs_to(inner[1])
+            else:
+                found |= refs_to(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= refs_to(inner)
+    return found
+
+
+def branches(value):
+    """Every value `value` can take through Fn::If (both branches), AWS::NoValue dropped."""
+    if isinstance(value, dict) and set(value) == {"Fn::If"}:
+        _, yes, no = value["Fn::If"]
+        for side in (yes, no):
+            yield from branches(side)
+    elif value == {"Ref": "AWS::NoValue"}:
+        return
+    else:
+        yield value
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def statements(document) -> list[dict]:
+    out = []
+    for doc in branches(document):
+        for s in as_list(doc.get("Statement", [])):
+            out.extend(branches(s))
+    return out
+
+
+def policy_documents(t: dict) -> list[tuple[str, dict]]:
+    """(where, document) for every identity policy in the template."""
+    docs = []
+    for name, r in t["Resources"].items():
+        p = props(r)
+        if r["Type"] == "AWS::IAM::Role":
+            for policy in p.get("Policies", []):
+                docs.append((f"{name}/{policy['PolicyName']}", policy["PolicyDocument"]))
+        elif r["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            docs.append((name, p["PolicyDocument"]))
+    return docs
+
+
+def render_sub(t: dict, sub, values: dict[str, str]) -> str:
+    """Fn::Sub text with pseudo parameters, parameters (`values`, else defaults) and its own
+    variables (Fn::Join of a list parameter) filled in."""
+    text, variables = (sub, {}) if isinstance(sub, str) else (sub[0], sub[1])
+    env = {
+        "AWS::Partition": "aws",
+        "AWS::Region": "eu-west-1",
+        "AWS::AccountId": "999999999999",
+        "AWS::StackName": "logpipe",
+    }
+    for name, spec in t.get("Parameters", {}).items():
+        env[name] = values.get(name, str(spec.get("Default", "")))
+    for name, expr in variables.items():
+        sep, listed = expr["Fn::Join"]
+        env[name] = sep.join(values.get(listed["Ref"], env[listed["Ref"]]).split(","))
+    return re.sub(r"\$\{([^}]+)\}", lambda m: env[m.group(1)], text)
+
+
+# ------------------------------------------------------------------ functions and their code
+
+
+def crate_binaries(crate: Path) -> set[str]:
+    cargo = tomllib.loads((crate / "Cargo.toml").read_text())
+    bins = {b["name"] for b in cargo.get("bin", [])}
+    if (crate / "src" / "main.rs").exists():
+        bins.add(cargo["package"]["name"])
+    bins |= {p.stem for p in (crate / "src" / "bin").glob("*.rs")} if (crate / "src" / "bin").is_dir() else set()
+    return bins
+
+
+def test_every_function_is_a_rust_arm64_binary_from_an_existing_crate(main):
+    functions = resources(main, "AWS::Serverless::Function")
+    assert functions
+    deployed_crates = set()
+    for name, r in functions.items():
+        p = props(r)
+        assert p["Runtime"] == "provided.al2023", name
+        assert p["Architectures"] == ["arm64"], name
+        assert p["Handler"] == "bootstrap", name
+        assert r["Metadata"]["BuildMethod"] == "rust-cargolambda", name
+        code = p["CodeUri"]
+        assert re.fullmatch(r"functions/[a-z0-9-]+", code), f"{name}: CodeUri {code}"
+        crate = ROOT / code
+        assert (crate / "Cargo.toml").is_file(), f"{name}: {code} is not a crate"
+        bins = crate_binaries(crate)
+        binary = r["Metadata"].get("BuildProperties", {}).get("Binary")
+        if binary is None:
+            assert len(bins) == 1, f"{name}: {code} has binaries {bins}; name one in BuildProperties.Binary"
+        else:
+            assert binary in bins, f"{name}: no binary {binary} in {code}"
+        deployed_crates.add(crate.name)
+    assert deployed_crates == {p.name for p in (ROOT / "functions").iterdir() if (p / "Cargo.toml").is_file()}
+
+
+def test_s3_function_is_deployed_for_alb_and_for_cloudfront(main):
+    formats = {
+        props(r)["Environment"]["Variables"].get("LOGPIPE_LOG_FORMAT")
+        for r in resources(main, "AWS::Serverless::Function").values()
+        if props(r)["CodeUri"] == "functions/s3-access-logs"
+    }
+    assert formats == {"alb", "cloudfront"}
+
+
+def config_variables() -> tuple[set[str], set[str]]:
+    """(all variables config.rs reads, the ones it requires)."""
+    code = CONFIG_RS.read_text()
+    body = code[code.index("fn from_vars") : code.index("#[cfg(test)]")]
+    read = set(re.findall(r'"(LOGPIPE_[A-Z_]+)"', body))
+    required = set(re.findall(r'get\("(LOGPIPE_[A-Z_]+)"\)\.ok_or', body))
+    return read, required
+
+
+# What each crate's environment sets: the required variable, the failed-record store, the limits
+# that apply to its input, RUST_LOG.
+EXPECTED_VARIABLES = {
+    "s3-access-logs": {"LOGPIPE_LOG_FORMAT", "LOGPIPE_MAX_INFLATED_BYTES"},
+    "cloudwatch-forwarder": {"LOGPIPE_MAX_INFLATED_BYTES", "LOGPIPE_MAX_PAYLOAD_BYTES"},
+    "kinesis-relay": {"LOGPIPE_MAX_INFLATED_BYTES", "LOGPIPE_MAX_PAYLOAD_BYTES", "LOGPIPE_ALLOWED_ACCOUNTS"},
+}
+COMMON_VARIABLES = {
+    "LOGPIPE_DELIVERY_STREAM",
+    "LOGPIPE_FAILED_BUCKET",
+    "LOGPIPE_FAILED_PREFIX",
+    "LOGPIPE_MAX_IN_FLIGHT",
+    "RUST_LOG",
+}
+
+
+def test_function_environments_match_config_rs(main):
+    read, required = config_variables()
+    assert required == {"LOGPIPE_DELIVERY_STREAM"}, "config.rs changed: update the template and this test"
+    assert COMMON_VARIABLES - {"RUST_LOG"} <= read
+    for name, r in resources(main, "AWS::Serverless::Function").items():
+        env = props(r)["Environment"]["Variables"]
+        crate = props(r)["CodeUri"].split("/")[1]
+        expected = COMMON_VARIABLES | EXPECTED_VARIABLES[crate]
+        assert expected <= set(env), f"{name}: missing {expected - set(env)}"
+        unknown = {v for v in env if v.startswith("LOGPIPE_")} - read
+        assert not unknown, f"{name}: config.rs does not read {unknown}"
+        assert refs_to(env["LOGPIPE_FAILED_BUCKET"]) == {"FailedRecordBucket"}, name
+        assert refs_to(env["LOGPIPE_FAILED_PREFIX"]) == {"FailedRecordPrefix"}, name
+
+
+def test_each_function_sends_to_the_stream_of_its_log_type(main):
+    index_of = {
+        n: props(r)["AmazonopensearchserviceDestinationConfiguration"]["IndexName"]
+        for n, r in resources(main, "AWS::KinesisFirehose::DeliveryStream").items()
+    }
+    expected = {"alb": "logs-alb", "cloudfront": "logs-cloudfront", None: "logs-cloudwatch"}
+    for name, r in resources(main, "AWS::Serverless::Function").items():
+        env = props(r)["Environment"]["Variables"]
+        (stream,) = refs_to(env["LOGPIPE_DELIVERY_STREAM"])
+        assert index_of[stream] == expected[env.get("LOGPIPE_LOG_FORMAT")], name
+
+
+# ------------------------------------------------------------------ retries and failure destinations
+
+
+def async_functions(t: dict) -> set[str]:
+    """Functions that a service invokes asynchronously (through a Lambda::Permission)."""
+    out = set()
+    for r in resources(t, "AWS::Lambda::Permission").values():
+        if props(r)["Principal"] in ("events.amazonaws.com", "logs.amazonaws.com", "s3.amazonaws.com", "sns.amazonaws.com"):
+            out |= refs_to(props(r)["FunctionName"])
+    return out
+
+
+def test_async_functions_have_bounded_retries_and_an_encrypted_on_failure_queue(main):
+    configs = {
+        next(iter(refs_to(props(r)["FunctionName"]))): props(r)
+        for r in resources(main, "AWS::Lambda::EventInvokeConfig").values()
+    }
+    targets = async_functions(main)
+    assert targets == {"AlbLogsFunction", "CloudFrontLogsFunction", "CloudWatchForwarderFunction"}
+    for fn in targets:
+        c = configs[fn]
+        assert c["Qualifier"] == "$LATEST"
+        assert 0 <= int(default(main, c["MaximumRetryAttempts"])) <= 2, fn
+        assert 60 <= int(default(main, c["MaximumEventAgeInSeconds"])) <= 21600, fn
+        (queue,) = refs_to(c["DestinationConfig"]["OnFailure"]["Destination"])
+        q = main["Resources"][queue]
+        assert q["Type"] == "AWS::SQS::Queue", fn
+        assert props(q).get("KmsMasterKeyId") or props(q).get("SqsManagedSseEnabled"), f"{queue} not encrypted"
+
+
+def test_eventbridge_targets_retry_and_dead_letter(main):
+    for name, r in resources(main, "AWS::Events::Rule").items():
+        for target in props(r)["Targets"]:
+            assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 86400, name
+            assert refs_to(target["DeadLetterConfig"]["Arn"]) == {"OnFailureQueue"}, name
+
+
+def test_kinesis_mapping_reports_batch_items_bisects_and_gives_up(main):
+    mappings = resources(main, "AWS::Lambda::EventSourceMapping")
+    assert mappings
+    for name, r in mappings.items():
+        p = props(r)
+        assert p["FunctionResponseTypes"] == ["ReportBatchItemFailures"], name
+        assert p["BisectBatchOnFunctionError"] is True, name
+        retries = int(default(main, p["MaximumRetryAttempts"]))
+        age = int(default(main, p["MaximumRecordAgeInSeconds"]))
+        assert 0 <= retries <= 10000, name
+        assert 60 <= age <= 604800, name
+        for param in refs_to([p["MaximumRetryAttempts"], p["MaximumRecordAgeInSeconds"]]):
+            assert main["Parameters"][param]["MinValue"] >= 0, f"{param} allows -1 (infinite)"
+        (dest,) = refs_to(p["DestinationConfig"]["OnFailure"]["Destination"])
+        assert main["Resources"][dest]["Type"] in ("AWS::S3::Bucket", "AWS::SQS::Queue"), name
+
+
+# ------------------------------------------------------------------ Firehose, archive, domain
+
+
+def test_firehose_streams_back_up_every_document_gzip_kms_daily_indices(main):
+    streams = resources(main, "AWS::KinesisFirehose::DeliveryStream")
+    assert set(streams) == {"AlbDeliveryStream", "CloudFrontDeliveryStream", "CloudWatchDeliveryStream"}
+    for name, r in streams.items():
+        p = props(r)
+        assert p["DeliveryStreamEncryptionConfigurationInput"]["KeyType"] == "CUSTOMER_MANAGED_CMK", name
+        d = p["AmazonopensearchserviceDestinationConfiguration"]
+        assert d["S3BackupMode"] == "AllDocuments", name
+        assert d["IndexRotationPeriod"] == "OneDay", name
+        assert re.fullmatch(r"logs-(alb|cloudfront|cloudwatch)", d["IndexName"]), name
+        assert refs_to(d["RetryOptions"]["DurationInSeconds"]) == {"FirehoseRetrySeconds"}, name
+        assert refs_to(d["BufferingHints"]) == {"FirehoseBufferIntervalSeconds", "FirehoseBufferSizeMiB"}, name
+        s3 = d["S3Configuration"]
+        assert refs_to(s3["BucketARN"]) == {"ArchiveBucket"}, name
+        assert s3["CompressionFormat"] == "GZIP", name
+        assert refs_to(s3["EncryptionConfiguration"]["KMSEncryptionConfig"]["AWSKMSKeyARN"]) == {"PipelineKey"}
+
+
+def test_archive_moves_to_cold_storage_after_180_days_and_expires_only_when_asked(main):
+    rules = props(main["Resources"]["ArchiveBucket"])["LifecycleConfiguration"]["Rules"]
+    assert main["Parameters"]["ArchiveTransitionDays"]["Default"] == 180
+    assert main["Parameters"]["ArchiveExpirationDays"]["Default"] == 0
+    for rule in rules:
+        for r in branches(rule):
+            if "ExpirationInDays" in r or "NoncurrentVersionExpiration" in r:
+                assert rule["Fn::If"][0] == "ArchiveExpires", "the archive expires without being asked"
+    assert main["Conditions"]["ArchiveExpires"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ArchiveExpirationDays"}, 0]}]}
+
+
+def test_domain_security(main):
+    (domain,) = resources(main, "AWS::OpenSearchService::Domain").values()
+    p = props(domain)
+    sec = p["AdvancedSecurityOptions"]
+    assert sec["Enabled"] is True and sec["InternalUserDatabaseEnabled"] is True
+    assert "{{resolve:secretsmanager:" in json.dumps(sec["MasterUserOptions"]), "master password must not be a literal"
+    assert p["EncryptionAtRestOptions"]["Enabled"] is True
+    assert p["NodeToNodeEncryptionOptions"]["Enabled"] is True
+    assert p["DomainEndpointOptions"]["EnforceHTTPS"] is True
+    assert p["DomainEndpointOptions"]["TLSSecurityPolicy"].startswith("Policy-Min-TLS-1-2")
+    # Only the Firehose and setup roles, plus (when a developer network is given) anonymous requests
+    # from that network, which fine-grained access control then authenticates.
+    for s in statements(p["AccessPolicies"]):
+        principal = s["Principal"]["AWS"]
+        if principal == "*":
+            assert s["Sid"].startswith("Developers")
+        else:
+            assert refs_to(principal) == {"FirehoseRole", "OpenSearchSetupRole"}
+    open_statement = p["AccessPolicies"]["Statement"][1]
+    assert open_statement["Fn::If"][0] == "HasDashboardsClients"
+    assert main["Parameters"]["DashboardsClientCidr"]["Default"] == ""
+
+
+# ------------------------------------------------------------------ least privilege
+
+
+def test_no_wildcard_resource_on_s3_firehose_kinesis_actions(main, member):
+    for t in (main, member):
+        for where, doc in policy_documents(t):
+            for s in statements(doc):
+                if s["Effect"] != "Allow":
+                    continue
+                actions = as_list(s["Action"])
+                assert "*" not in actions and not any(a.endswith(":*") for a in actions), f"{where}: {actions}"
+                touches = [a for a in actions if a.split(":")[0] in NAMED_RESOURCE_SERVICES]
+                if touches:
+                    for res in as_list(s["Resource"]):
+                        assert res != "*", f"{where}: {touches} on *"
+                        text = json.dumps(res)
+                        assert not re.search(r'"arn:[^"]*:\*"', text), f"{where}: {touches} on {text}"
+
+
+def test_each_function_role_names_one_stream_one_key_and_its_failed_prefix(main):
+    for name, r in resources(main, "AWS::Serverless::Function").items():
+        (role,) = refs_to(props(r)["Role"])
+        (doc,) = [d for where, d in policy_documents(main) if where.startswith(role + "/")]
+        by_action: dict[str, list] = {}
+        for s in statements(doc):
+            for a in as_list(s["Action"]):
+                by_action.setdefault(a, []).extend(as_list(s["Resource"]))
+        assert by_action["firehose:PutRecordBatch"] == [
+            {"Fn::GetAtt": [next(iter(refs_to(props(r)["Environment"]["Variables"]["LOGPIPE_DELIVERY_STREAM"]))), "Arn"]}
+        ], name
+        kms = {json.dumps(x) for a, rs in by_action.items() if a.startswith("kms:") for x in rs}
+        assert kms == {json.dumps({"Fn::GetAtt": ["PipelineKey", "Arn"]})}, name
+        puts = by_action["s3:PutObject"]
+        assert {"Fn::Sub": "${FailedRecordBucket.Arn}/${FailedRecordPrefix}*"} in puts, name
+        if "s3:GetObject" in by_action:
+            (get,) = by_action["s3:GetObject"]
+            assert "LogKeyPrefix" in json.dumps(get), f"{name}: GetObject not limited to the log prefix"
+
+
+def test_every_lambda_permission_names_its_source(main, member):
+    for t in (main, member):
+        for name, r in resources(t, "AWS::Lambda::Permission").items():
+            p = props(r)
+            assert p.get("SourceArn"), f"{name}: no SourceArn"
+            assert p.get("SourceAccount"), f"{name}: no SourceAccount"
+
+
+def test_sam_transform_adds_no_permission_or_role(main, monkeypatch):
+    from samtranslator.translator.transform import transform
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+
+    class NoManagedPolicies:
+        def load(self):
+            return {}
+
+    template = json.loads(json.dumps(main))
+    for r in resources(template, "AWS::Serverless::Function").values():
+        r["Properties"]["CodeUri"] = "s3://artifacts/code.zip"  # as `sam deploy` uploads it
+    out = transform(template, {}, NoManagedPolicies())["Resources"]
+    for kind in ("AWS::Lambda::Permission", "AWS::IAM::Role", "AWS::Lambda::EventSourceMapping"):
+        assert {n for n, r in out.items() if r["Type"] == kind} == set(resources(main, kind)), kind
+    for name in resources(main, "AWS::Serverless::Function"):
+        assert out[name]["Type"] == "AWS::Lambda::Function"
+        assert out[name]["Properties"]["Architectures"] == ["arm64"]
+
+
+# ------------------------------------------------------------------ cross-account destination
+
+
+def destination_policy(t: dict, values: dict[str, str]) -> dict | None:
+    policy = props(t["Resources"]["LogDestination"])["DestinationPolicy"]
+    org = bool(values.get("SenderOrganizationId"))
+    accounts = bool(values.get("SenderAccountIds"))
+    cond, org_policy, rest = policy["Fn::If"]
+    assert cond == "HasSenderOrganization"
+    if org:
+        return json.loads(render_sub(t, org_policy["Fn::Sub"], values))
+    cond, accounts_policy, none = rest["Fn::If"]
+    assert cond == "HasSenderAccounts" and none == {"Ref": "AWS::NoValue"}
+    if accounts:
+        return json.loads(render_sub(t, accounts_policy["Fn::Sub"], values))
+    return None
+
+
+def test_destination_policy_admits_only_the_given_accounts_or_organization(main):
+    resource = "arn:aws:logs:eu-west-1:999999999999:destination:logpipe-logpipe"
+    accounts = destination_policy(main, {"SenderAccountIds": "111111111111,222222222222"})
+    (s,) = accounts["Statement"]
+    assert s["Principal"] == {"AWS": ["111111111111", "222222222222"]}
+    assert s["Action"] == "logs:PutSubscriptionFilter" and s["Resource"] == resource
+    org = destination_policy(main, {"SenderOrganizationId": "o-abcdefghij"})
+    (s,) = org["Statement"]
+    # CloudWatch Logs admits an organization only as principal "*" narrowed by aws:PrincipalOrgID.
+    assert s["Principal"] == "*"
+    assert s["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": ["o-abcdefghij"]}}
+    assert s["Action"] == "logs:PutSubscriptionFilter" and s["Resource"] == resource
+    assert destination_policy(main, {}) is None
+    for name in ("SenderAccountIds", "SenderOrganizationId"):
+        assert main["Parameters"][name]["Default"] == ""
+
+
+def test_destination_role_is_assumable_only_for_the_senders(main):
+    role = props(main["Resources"]["DestinationRole"])
+    (s,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert s["Principal"] == {"Service": "logs.amazonaws.com"}
+    cond, org, accounts = s["Condition"]["Fn::If"]
+    assert cond == "HasSenderOrganization"
+    assert org == {"StringEquals": {"aws:SourceOrgID": {"Ref": "SenderOrganizationId"}}}
+    assert set(accounts["StringEquals"]) == {"aws:SourceAccount"}
+    (doc,) = [d for w, d in policy_documents(main) if w.startswith("DestinationRole/")]
+    actions = {a for st in statements(doc) for a in as_list(st["Action"])}
+    assert actions == {"kinesis:PutRecord", "kms:GenerateDataKey"}
+
+
+def test_stream_is_kms_encrypted(main):
+    for name, r in resources(main, "AWS::Kinesis::Stream").items():
+        assert props(r)["StreamEncryption"]["EncryptionType"] == "KMS", name
+
+
+# ------------------------------------------------------------------ buckets and triggers
+
+
+def test_every_bucket_blocks_public_access_is_encrypted_versioned_and_denies_plain_http(main):
+    policies = {
+        next(iter(refs_to(props(r)["Bucket"]))): props(r)["PolicyDocument"]
+        for r in resources(main, "AWS::S3::BucketPolicy").values()
+    }
+    for name, r in resources(main, "AWS::S3::Bucket").items():
+        p = props(r)
+        assert all(p["PublicAccessBlockConfiguration"][k] is True for k in (
+            "BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")), name
+        assert p["BucketEncryption"]["ServerSideEncryptionConfiguration"], name
+        assert p["VersioningConfiguration"]["Status"] == "Enabled", name
+        denies = [s for s in statements(policies[name]) if s["Effect"] == "Deny"]
+        assert any(s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}} for s in denies), name
+        assert r.get("DeletionPolicy") == "Retain", name
+
+
+def literal_prefix(pattern: str) -> str:
+    return re.split(r"[*?]", pattern, maxsplit=1)[0]
+
+
+def overlaps(a: str, b: str) -> bool:
+    return a.startswith(b) or b.startswith(a)
+
+
+@pytest.mark.parametrize("values", [{}, {"AlbLogKeyPrefix": "prod/", "CloudFrontLogKeyPrefix": "cdn/"}])
+def test_triggers_never_fire_on_the_failed_record_bucket_or_prefix(main, values):
+    failed_prefix = values.get("FailedRecordPrefix", main["Parameters"]["FailedRecordPrefix"]["Default"])
+    failed_key = f"{failed_prefix}2026/11/22/05/AlbLogs-0f1e2d3c-0001.ndjson.gz"
+    rules = resources(main, "AWS::Events::Rule")
+    assert rules
+    for name, r in rules.items():
+        detail = props(r)["EventPattern"]["detail"]
+        for bucket in detail["bucket"]["name"]:
+            assert "FailedRecordBucket" not in refs_to(bucket) and "ArchiveBucket" not in refs_to(bucket), name
+        for key in detail["object"]["key"]:
+            (kind, pattern), = key.items()
+            text = render_sub(main, pattern["Fn::Sub"], values) if isinstance(pattern, dict) else pattern
+            prefix = literal_prefix(text) if kind == "wildcard" else text
+            assert prefix, f"{name}: matches every key"
+            assert not overlaps(prefix, failed_prefix), f"{name}: {text} overlaps {failed_prefix}"
+            if kind == "wildcard":
+                as_regex = ".*".join(re.escape(part) for part in text.split("*"))
+                assert not re.fullmatch(as_regex, failed_key), f"{name}: {text} matches {failed_key}"
+    for name, r in resources(main, "AWS::S3::Bucket").items():
+        notifications = props(r).get("NotificationConfiguration", {})
+        direct = {k for k in notifications if k != "EventBridgeConfiguration"}
+        assert not direct, f"{name}: direct S3 notifications; use the EventBridge rules"
+        if name in ("FailedRecordBucket", "ArchiveBucket"):
+            assert not notifications, f"{name} must not announce its objects"
+
+
+# ------------------------------------------------------------------ no subscription loops
+
+
+def refuses_pipeline_groups(param: dict) -> bool:
+    pattern = re.compile(param["AllowedPattern"])
+    return not pattern.fullmatch("/logpipe/logpipe/alb-logs") and bool(pattern.fullmatch("/app/web"))
+
+
+def test_pipeline_log_groups_are_never_subscribed(main, member):
+    groups = resources(main, "AWS::Logs::LogGroup")
+    for name, r in groups.items():
+        assert props(r)["LogGroupName"]["Fn::Sub"].startswith("/logpipe/${AWS::StackName}/"), name
+    for name, r in resources(main, "AWS::Serverless::Function").items():
+        assert refs_to(props(r)["LoggingConfig"]["LogGroup"]) <= set(groups), name
+    for t in (main, member):
+        filters = resources(t, "AWS::Logs::SubscriptionFilter")
+        assert filters
+        for name, r in filters.items():
+            (param,) = refs_to(props(r)["LogGroupName"])
+            assert refuses_pipeline_groups(t["Parameters"][param]), f"{name}: {param} accepts /logpipe/"
+    for name, r in resources(main, "AWS::Lambda::Permission").items():
+        if props(r)["Principal"] == "logs.amazonaws.com":
+            assert "log-group:${ForwardedLogGroup" in props(r)["SourceArn"]["Fn::Sub"], name
+
+
+def test_member_template_role_only_for_organization_and_only_to_the_destination(member):
+    role = member["Resources"]["SubscriptionRole"]
+    assert role["Condition"] == "OrganizationRole"
+    (doc,) = [d for _, d in policy_documents(member)]
+    (s,) = statements(doc)
+    assert s["Action"] == "logs:PutLogEvents" and s["Resource"] == {"Ref": "DestinationArn"}
+    for name, r in resources(member, "AWS::Logs::SubscriptionFilter").items():
+        assert props(r)["DestinationArn"] == {"Ref": "DestinationArn"}, name
+        assert props(r)["RoleArn"]["Fn::If"][0] == "OrganizationRole", name
+
+
+# ------------------------------------------------------------------ alarms, outputs, config
+
+
+def alarms(t: dict) -> list[dict]:
+    return [props(r) for r in resources(t, "AWS::CloudWatch::Alarm").values()]
+
+
+def alarmed(t: dict, namespace: str, metric: str) -> set[str]:
+    return {
+        x
+        for a in alarms(t)
+        if a["Namespace"] == namespace and a["MetricName"] == metric
+        for d in a["Dimensions"]
+        for x in refs_to(d["Value"])
+    }
+
+
+def test_alarms_cover_functions_queues_streams_and_failed_records(main):
+    functions = set(resources(main, "AWS::Serverless::Function"))
+    streams = set(resources(main, "AWS::KinesisFirehose::DeliveryStream"))
+    assert alarmed(main, "AWS/Lambda", "Errors") == functions
+    assert alarmed(main, "logpipe", "FailedStored") == functions
+    assert alarmed(main, "AWS/SQS", "ApproximateNumberOfMessagesVisible") == set(resources(main, "AWS::SQS::Queue"))
+    assert alarmed(main, "AWS/Firehose", "DeliveryToAmazonOpenSearchService.Success") == streams
+    assert alarmed(main, "AWS/Firehose", "DeliveryToS3.Success") == streams
+    assert alarmed(main, "AWS/Firehose", "DeliveryToAmazonOpenSearchService.DataFreshness") == streams
+    for a in alarms(main):
+        assert a["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    topic = props(main["Resources"]["AlarmTopic"])
+    assert topic["KmsMasterKeyId"]
+    assert main["Resources"]["AlarmEmailSubscription"]["Condition"] == "HasAlarmEmail"
+
+
+def test_outputs(main):
+    wanted = {
+        "DomainEndpoint", "DashboardsUrl", "AlbDeliveryStreamName", "CloudFrontDeliveryStreamName",
+        "CloudWatchDeliveryStreamName", "ArchiveBucketName", "FailedRecordBucketName", "AlbLogBucketName",
+        "CloudFrontLogBucketName", "DestinationArn",
+    }
+    assert wanted <= set(main["Outputs"])
+
+
+def test_every_checkov_skip_has_a_reason(main, member):
+    for t in (main, member):
+        for name, r in t["Resources"].items():
+            for skip in r.get("Metadata", {}).get("checkov", {}).get("skip", []):
+                assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), name
+                assert len(skip.get("comment", "")) >= 40, f"{name}: {skip['id']} needs a written reason"
+
+
+def test_samconfig_defaults():
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())["default"]
+    assert config["build"]["parameters"]["cached"] is True
+    assert config["build"]["parameters"]["parallel"] is True
+    assert config["validate"]["parameters"]["lint"] is True
+    assert config["global"]["parameters"]["stack_name"]
+    assert "CAPABILITY_IAM" in config["deploy"]["parameters"]["capabilities"]
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_variants_load(name, tmp_path):
+    template, values = VARIANTS[name]
+    t = load_text(with_defaults((ROOT / template).read_text(), values), tmp_path, f"{name}.yaml")
+    for param, value in values.items():
+        assert str(t["Parameters"][param]["Default"]) == value
