@@ -9,11 +9,13 @@
 //! - Firehose with an ExtendedS3 destination writes one S3 object per PutRecordBatch call, right
 //!   away, holding the records concatenated. logpipe's records end in `\n`, so objects are NDJSON.
 //! - A CloudWatch Logs subscription filter to a Kinesis stream puts one gzip'd payload per
-//!   PutLogEvents call on the stream, with integer `id`s counting from 0 in every payload.
+//!   PutLogEvents call on the stream. Its log event `id`s are JSON integers from one counter for
+//!   the whole moto server (10, 11, 12, … ; AWS sends unique 56-digit strings), so they are unique
+//!   while the server runs but start again after a restart or `/moto-api/reset`.
 //!
 //! Tests run in parallel in one moto, so every test creates its own buckets and streams
-//! ([`unique`]). The sample log bucket `logpipe-sample-logs` is shared: the sample events name it,
-//! and every test uploads the same bytes to it.
+//! ([`unique`]). The sample log bucket `logpipe-sample-logs` is shared: the sample events name it;
+//! it is filled once per test process.
 
 use crate::root;
 use aws_config::timeout::TimeoutConfig;

@@ -184,7 +184,7 @@ fn ship_sample_objects_delivers_every_record_once() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("shipped 3 of 3 files (0 skipped)"), "{stdout}");
+    assert!(stdout.contains("shipped 3 of 3 inputs (0 skipped)"), "{stdout}");
 
     // What went in, counted without logpipe.
     let alb = gunzip_lines(ALB_OBJECT).len();

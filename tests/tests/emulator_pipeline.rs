@@ -686,8 +686,9 @@ async fn cloudwatch_logs_subscription_through_kinesis() {
         .find(|d| d["json"]["order_id"] == 7)
         .expect("JSON message parsed");
     assert_eq!(json_doc["json"]["msg"], "order received");
-    // moto numbers log events from 0 in every payload, so ids repeat across payloads (real ids
-    // are unique); they must be unique within each payload (per log stream here).
+    // moto's ids are integers from one server-wide counter (real ids are unique 56-digit strings):
+    // check uniqueness within each payload (one log stream each here); collisions across payloads
+    // are counted in the figures.
     let per_payload: BTreeSet<(String, String)> = docs
         .iter()
         .map(|d| (d["log_stream"].to_string(), d["event_id"].to_string()))

@@ -52,7 +52,18 @@ impl Invocation {
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
-        let left = Duration::from_millis(context.deadline.saturating_sub(now_ms));
+        let left = match context.deadline.checked_sub(now_ms) {
+            Some(ms) => Duration::from_millis(ms),
+            None => {
+                // A deadline already past cannot come from AWS; local emulators send other values
+                // (cargo-lambda 1.9 sends a relative 600000). Use Lambda's longest timeout.
+                tracing::warn!(
+                    deadline = context.deadline,
+                    "The runtime's deadline is in the past; assuming 15 minutes."
+                );
+                Duration::from_secs(900)
+            }
+        };
         Invocation {
             request_id: context.request_id.clone(),
             deadline: Instant::now() + left,
