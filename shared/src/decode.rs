@@ -11,6 +11,10 @@ use std::io::{self, BufReader, Read};
 /// Gzip's two magic bytes.
 pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
+/// Bytes read before anything else: the first read of a plain input returns them whole, so that
+/// format detection sees at least a first line.
+const HEAD_BYTES: usize = 16 * 1024;
+
 /// Size of the read buffers: large enough that almost every line is read in place.
 pub const BUFFER_BYTES: usize = 256 * 1024;
 
@@ -37,9 +41,10 @@ pub struct Decoder<R: Read> {
 impl<R: Read> Decoder<R> {
     /// Sniffs the first bytes of `input` and decodes gzip when they are the gzip magic.
     pub fn new(mut input: R, limit: u64) -> io::Result<Self> {
-        // Read the magic in a loop: a pipe may deliver one byte at a time.
-        let mut head = Vec::with_capacity(GZIP_MAGIC.len());
-        (&mut input).take(GZIP_MAGIC.len() as u64).read_to_end(&mut head)?;
+        // Read the first bytes in a loop (a pipe may deliver one byte at a time): enough for the gzip
+        // magic, and for plain text enough to hold a first line for format detection.
+        let mut head = Vec::with_capacity(HEAD_BYTES);
+        (&mut input).take(HEAD_BYTES as u64).read_to_end(&mut head)?;
         let gzip = is_gzip(&head);
         let buffered = BufReader::with_capacity(BUFFER_BYTES, io::Cursor::new(head).chain(input));
         let inner = if gzip {

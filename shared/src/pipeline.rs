@@ -465,6 +465,13 @@ mod tests {
     }
 
     #[test]
+    fn plain_text_is_detected_like_gzip() {
+        let (summary, docs) = auto(alb_lines(3).as_bytes());
+        assert_eq!((summary.documents, summary.error_documents), (3, 0), "{docs:?}");
+        assert_eq!(docs[0]["log_type"], "alb");
+    }
+
+    #[test]
     fn unrecognised_input_becomes_error_documents() {
         let (summary, docs) = auto(b"hello\nworld\n");
         assert_eq!((summary.lines, summary.error_documents), (2, 2));

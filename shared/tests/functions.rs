@@ -390,3 +390,151 @@ async fn same_event_twice_gives_the_same_event_ids() {
     let ids: Vec<&str> = docs.iter().map(|d| d["event_id"].as_str().unwrap()).collect();
     assert_eq!(ids[..29], ids[29..]);
 }
+
+/// Objects from a folder, except keys under `denied/`, which fail as S3's AccessDenied would.
+struct DenyingObjects(LocalObjects);
+
+impl logpipe::objects::ObjectSource for DenyingObjects {
+    async fn get(&self, bucket: &str, key: &str) -> Result<logpipe::objects::ObjectBody, logpipe::objects::GetError> {
+        if key.starts_with("denied/") {
+            return Err(logpipe::objects::GetError::Other {
+                code: "AccessDenied".into(),
+                message: "Access Denied".into(),
+            });
+        }
+        self.0.get(bucket, key).await
+    }
+}
+
+fn s3_event_for(keys: &[&str]) -> Value {
+    let records: Vec<Value> = keys
+        .iter()
+        .map(|k| {
+            json!({"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                        "s3": {"bucket": {"name": "b"}, "object": {"key": k}}})
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn empty_plain_under_gz_and_access_denied_objects() {
+    // reliability test plan row 11
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("empty.log.gz"), b"").unwrap();
+    let alb = std::fs::read(root().join(
+        "events/objects/AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/22/123456789012_elasticloadbalancing_us-east-2_app.my-loadbalancer.50dc6c495c0c9188_20261122T0505Z_192.0.2.10_2x8fnq1c.log.gz",
+    ))
+    .unwrap();
+    let mut text = String::new();
+    MultiGzDecoder::new(&alb[..]).read_to_string(&mut text).unwrap();
+    std::fs::write(dir.path().join("plain-text.log.gz"), &text).unwrap();
+    let base = deps(|_| {});
+    let d = Deps {
+        sink: Arc::clone(&base.sink),
+        store: base.store.clone(),
+        objects: DenyingObjects(LocalObjects::new(dir.path())),
+        config: base.config.clone(),
+    };
+
+    s3_access_logs::handle(s3_event_for(&["empty.log.gz", "plain-text.log.gz"]), &invocation(), &d)
+        .await
+        .unwrap();
+    let written = docs(&base);
+    assert_eq!(
+        count_kind(&written, "empty_object"),
+        1,
+        "a 0-byte object is an error document"
+    );
+    assert_eq!(
+        written
+            .iter()
+            .filter(|d| d["log_type"] == "alb" && d.get("error").is_none())
+            .count(),
+        28,
+        "plain text under a .gz key is read as text: the suffix does not decide"
+    );
+
+    let err = s3_access_logs::handle(s3_event_for(&["denied/x.log.gz"]), &invocation(), &d)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.error_type(),
+        "Retryable",
+        "access denied is retried, not an error document"
+    );
+    assert!(err.to_string().contains("AccessDenied"), "{err}");
+}
+
+/// Firehose stand-in that accepts records of items below `from` and refuses the rest.
+struct DownFrom {
+    from: usize,
+    inner: MemoryFirehose,
+}
+
+impl RecordSink for DownFrom {
+    async fn deliver(&self, records: &[Record], _deadline: Instant) -> BatchResult {
+        let outcomes = records
+            .iter()
+            .map(|r| {
+                if r.item < self.from {
+                    self.inner.records.lock().unwrap().push(r.clone());
+                    Outcome::Delivered
+                } else {
+                    Outcome::Failed {
+                        reason: logpipe::delivery::FailureReason::RetriesExhausted,
+                        code: "ServiceUnavailableException".into(),
+                        message: "Slow down.".into(),
+                        attempts: 8,
+                    }
+                }
+            })
+            .collect();
+        BatchResult {
+            outcomes,
+            calls: 1,
+            resent: 0,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kinesis_firehose_down_from_record_60_reports_record_60() {
+    // reliability test plan row 20: Firehose down from record 60 and the store down too: the
+    // response names record 60, the lowest record not handled; records 0–59 are delivered.
+    use base64::Engine;
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+    let records: Vec<Value> = (0..100)
+        .map(|i| {
+            let payload = json!({"messageType": "DATA_MESSAGE", "owner": "111122223333", "logGroup": "/app",
+                "logStream": "s", "subscriptionFilters": ["f"],
+                "logEvents": [{"id": format!("{i:056}"), "timestamp": 1_795_324_200_000i64 + i, "message": format!("line {i}")}]});
+            let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(payload.to_string().as_bytes()).unwrap();
+            let data = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
+            json!({"eventID": format!("shardId-000000000000:{:056}", 1000 + i), "eventSource": "aws:kinesis",
+                   "kinesis": {"data": data, "sequenceNumber": format!("{:056}", 1000 + i), "partitionKey": "p",
+                               "approximateArrivalTimestamp": 1_795_324_200.0, "kinesisSchemaVersion": "1.0"}})
+        })
+        .collect();
+    let event: KinesisEvent = serde_json::from_value(json!({ "Records": records })).unwrap();
+    let base = deps(|_| {});
+    let mut store = base.store.clone();
+    store.fail = true;
+    let d = Deps {
+        sink: Arc::new(DownFrom {
+            from: 60,
+            inner: MemoryFirehose::default(),
+        }),
+        store,
+        objects: LocalObjects::new(root()),
+        config: base.config.clone(),
+    };
+    let response = serde_json::to_value(kinesis_relay::handle(event, &invocation(), &d).await.unwrap()).unwrap();
+    assert_eq!(
+        response["batchItemFailures"],
+        json!([{ "itemIdentifier": format!("{:056}", 1060) }])
+    );
+    assert_eq!(d.sink.inner.records.lock().unwrap().len(), 60);
+}
