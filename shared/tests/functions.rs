@@ -2,9 +2,8 @@
 //! objects as the S3 bucket and in-memory Firehose and failed-record store: what each event must
 //! produce (see `events/make_events.py`).
 
-use bytes::Bytes;
 use flate2::read::MultiGzDecoder;
-use logpipe::delivery::{BatchResult, ObjectStore, Outcome, Record, RecordSink};
+use logpipe::delivery::{BatchResult, MemoryStore, Outcome, Record, RecordSink};
 use logpipe::lambda::config::Config;
 use logpipe::lambda::events::KinesisEvent;
 use logpipe::lambda::{cloudwatch_forwarder, kinesis_relay, s3_access_logs, Deps, HandlerError, Invocation};
@@ -52,35 +51,6 @@ impl RecordSink for MemoryFirehose {
             calls: 1,
             resent: 0,
         }
-    }
-}
-
-/// Failed-record store stand-in: keeps every object written; can fail every write.
-#[derive(Clone, Default)]
-struct MemoryStore {
-    objects: Arc<Mutex<Vec<(String, String, Bytes)>>>,
-    fail: bool,
-}
-
-impl ObjectStore for MemoryStore {
-    async fn put_object(&self, bucket: &str, key: &str, body: Bytes) -> Result<(), String> {
-        if self.fail {
-            return Err("InternalError: We encountered an internal error".into());
-        }
-        self.objects.lock().unwrap().push((bucket.into(), key.into(), body));
-        Ok(())
-    }
-}
-
-impl MemoryStore {
-    fn lines(&self) -> Vec<Value> {
-        let mut out = Vec::new();
-        for (_, _, body) in self.objects.lock().unwrap().iter() {
-            let mut text = String::new();
-            MultiGzDecoder::new(&body[..]).read_to_string(&mut text).unwrap();
-            out.extend(text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()));
-        }
-        out
     }
 }
 
@@ -231,13 +201,13 @@ async fn undeliverable_records_go_to_the_failed_store_with_their_documents() {
     });
     let response = s3("s3-access-logs/s3-put-cloudfront.json", &d).await.unwrap();
     assert_eq!(response["failed_stored"], 21, "{response}");
-    let stored = d.store.lines();
+    let stored = d.store.entries();
     assert_eq!(stored.len(), 21);
     assert_eq!(stored[0]["reason"], "retries_exhausted");
     assert_eq!(stored[0]["error_code"], "ServiceUnavailableException");
     assert_eq!(stored[0]["attempts"], 8);
     assert_eq!(stored[0]["document"]["log_type"], "cloudfront");
-    let objects = d.store.objects.lock().unwrap();
+    let objects = d.store.objects();
     assert_eq!(objects[0].0, "failed-bucket");
     assert!(objects[0].1.starts_with("failed/") && objects[0].1.contains("test-function-req-1-"));
 }
@@ -250,7 +220,7 @@ async fn a_failing_store_fails_the_invocation() {
         refuse: true,
         ..Default::default()
     });
-    d.store.fail = true;
+    d.store = MemoryStore::failing();
     let err = s3("s3-access-logs/s3-put-cloudfront.json", &d).await.unwrap_err();
     assert_eq!(err.error_type(), "Retryable");
     assert!(err.to_string().contains("could not be stored"), "{err}");
@@ -347,7 +317,7 @@ async fn kinesis_poison_record_is_stored_and_does_not_block_the_shard() {
     let written = docs(&d);
     assert_eq!(written.iter().filter(|d| d["log_type"] == "application").count(), 1);
     assert_eq!(written.iter().filter(|d| d["log_type"] == "cloudwatch").count(), 3);
-    let stored = d.store.lines();
+    let stored = d.store.entries();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0]["reason"], "unprocessable");
     assert!(stored[0]["raw_base64"].is_string());
@@ -359,7 +329,7 @@ async fn kinesis_foreign_owner_is_rejected_only_with_an_allow_list() {
     let d = deps(|c| c.allowed_accounts = Some(vec!["111122223333".into()]));
     kinesis("kinesis-relay/kinesis-foreign-owner.json", &d).await;
     assert!(docs(&d).is_empty());
-    assert_eq!(d.store.lines()[0]["reason"], "foreign_owner");
+    assert_eq!(d.store.entries()[0]["reason"], "foreign_owner");
 
     let d = deps(|_| {});
     kinesis("kinesis-relay/kinesis-foreign-owner.json", &d).await;
@@ -374,7 +344,7 @@ async fn kinesis_reports_the_first_record_that_could_not_be_stored() {
         refuse: true,
         ..Default::default()
     });
-    d.store.fail = true;
+    d.store = MemoryStore::failing();
     let response = kinesis("kinesis-relay/kinesis-cwlogs.json", &d).await;
     let first_seq = event("kinesis-relay/kinesis-cwlogs.json")["Records"][0]["kinesis"]["sequenceNumber"].clone();
     assert_eq!(response["batchItemFailures"], json!([{ "itemIdentifier": first_seq }]));
@@ -520,8 +490,7 @@ async fn kinesis_firehose_down_from_record_60_reports_record_60() {
         .collect();
     let event: KinesisEvent = serde_json::from_value(json!({ "Records": records })).unwrap();
     let base = deps(|_| {});
-    let mut store = base.store.clone();
-    store.fail = true;
+    let store = MemoryStore::failing();
     let d = Deps {
         sink: Arc::new(DownFrom {
             from: 60,

@@ -22,10 +22,8 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
 use base64::Engine;
 use flate2::read::MultiGzDecoder;
-use logpipe::aws::{FirehoseClient, S3Client};
-use logpipe::delivery::{FirehoseSink, RetryPolicy};
 use logpipe::lambda::config::Config;
-use logpipe::lambda::{AwsDeps, Deps};
+use logpipe::lambda::AwsDeps;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Read, Write};
@@ -326,17 +324,7 @@ impl Pipeline {
         let mut vars: HashMap<String, String> = self.env().into_iter().collect();
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_vars(|k| vars.get(k).cloned()).expect("valid settings");
-        let (firehose, s3): (FirehoseClient, S3Client) = logpipe::aws::clients().await;
-        Deps {
-            sink: Arc::new(FirehoseSink::new(
-                firehose,
-                config.delivery_stream.clone(),
-                RetryPolicy::default(),
-            )),
-            store: s3.clone(),
-            objects: s3,
-            config,
-        }
+        logpipe::lambda::aws_deps_with(config).await
     }
 
     /// What Firehose wrote to the archive bucket so far.

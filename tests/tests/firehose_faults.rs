@@ -7,20 +7,17 @@
 //! `records_in == delivered + failed_stored (+ lost, when the store itself fails)`.
 
 use bytes::Bytes;
-use flate2::read::MultiGzDecoder;
 use logpipe::aws::FirehoseClient;
 use logpipe::delivery::{
-    BatchResult, BatchingSink, FailedRecordStore, FirehoseApi, FirehoseSink, ObjectStore, Outcome, Record, RecordSink,
-    RetryPolicy, ShipReport, Shipper, StoreError, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES,
+    BatchResult, BatchingSink, FailedRecordStore, FirehoseApi, FirehoseSink, MemoryStore, ObjectStore, Outcome, Record,
+    RecordSink, RetryPolicy, ShipReport, Shipper, StoreError, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES,
 };
 use logpipe::timestamp::Timestamp;
 use logpipe::{Doc, DocSink, SinkError};
 use logpipe_e2e::fault_firehose::{FaultFirehose, Reply, Stats, SERVICE_UNAVAILABLE};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -125,49 +122,13 @@ fn producer(docs: Vec<TestDoc>) -> impl FnOnce(&mut BatchingSink) -> Result<usiz
     }
 }
 
-/// Objects kept in memory.
-#[derive(Clone, Default)]
-struct MemStore {
-    objects: Arc<Mutex<Vec<(String, String, Bytes)>>>,
-}
-
-impl ObjectStore for MemStore {
-    async fn put_object(&self, bucket: &str, key: &str, body: Bytes) -> Result<(), String> {
-        self.objects
-            .lock()
-            .unwrap()
-            .push((bucket.to_owned(), key.to_owned(), body));
-        Ok(())
+/// Every stored line, after checking where each object was written.
+fn entries(store: &MemoryStore) -> Vec<Value> {
+    for (bucket, key, _) in store.objects() {
+        assert_eq!(bucket, BUCKET);
+        assert!(key.starts_with("failed/") && key.ends_with(".ndjson.gz"), "{key}");
     }
-}
-
-impl MemStore {
-    /// Every stored line, parsed (objects gunzipped).
-    fn entries(&self) -> Vec<Value> {
-        let objects = self.objects.lock().unwrap().clone();
-        let mut entries = Vec::new();
-        for (bucket, key, body) in objects {
-            assert_eq!(bucket, BUCKET);
-            assert!(key.starts_with("failed/") && key.ends_with(".ndjson.gz"), "{key}");
-            for line in BufReader::new(MultiGzDecoder::new(&body[..])).lines() {
-                entries.push(serde_json::from_str(&line.expect("gzip NDJSON")).expect("one JSON object a line"));
-            }
-        }
-        entries
-    }
-}
-
-/// A store whose every write fails, as S3 returning 500 would.
-#[derive(Clone, Default)]
-struct FailingStore {
-    puts: Arc<AtomicUsize>,
-}
-
-impl ObjectStore for FailingStore {
-    async fn put_object(&self, _bucket: &str, _key: &str, _body: Bytes) -> Result<(), String> {
-        self.puts.fetch_add(1, Ordering::Relaxed);
-        Err("InternalError: We encountered an internal error. Please try again. (injected)".to_owned())
-    }
+    store.entries()
 }
 
 fn shipper<O: ObjectStore>(
@@ -443,7 +404,7 @@ async fn partial_failure_resends_exactly_the_failed_entries_in_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn entries_failing_every_call_go_to_the_store_after_max_attempts() {
     let server = FaultFirehose::with_default(Reply::fail_where(r#""poison":true"#));
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let policy = policy();
     let shipper = shipper(server.client(), policy, store.clone(), 2, far());
     let docs: Vec<TestDoc> = (0..500)
@@ -462,7 +423,7 @@ async fn entries_failing_every_call_go_to_the_store_after_max_attempts() {
         assert_eq!(call.records.len(), 2, "only the two failing records are resent");
     }
     assert_eq!((report.delivered, report.failed_stored), (498, 2));
-    let entries = store.entries();
+    let entries = entries(&store);
     assert_eq!(entries.len(), 2);
     for (entry, doc) in entries.iter().zip(&poison) {
         assert_eq!(entry["reason"], "retries_exhausted");
@@ -573,7 +534,7 @@ async fn throttle_storm_call_rate_is_bounded_by_backoff() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttle_storm_past_the_deadline_stores_records_with_reason_deadline() {
     let server = FaultFirehose::with_default(Reply::FailAll(SERVICE_UNAVAILABLE));
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let policy = RetryPolicy {
         max_attempts: 1000,
         call_budget: ms(300),
@@ -604,7 +565,7 @@ async fn throttle_storm_past_the_deadline_stores_records_with_reason_deadline() 
     let bound = call_bound(&policy, window - policy.call_budget);
     assert!(report.calls <= bound, "{} calls > bound {bound}", report.calls);
     assert_eq!((report.delivered, report.failed_stored), (0, 200));
-    let entries = store.entries();
+    let entries = entries(&store);
     assert_eq!(entries.len(), 200);
     assert!(entries
         .iter()
@@ -627,7 +588,7 @@ async fn batches_stay_within_firehose_limits_on_the_wire() {
     let server = FaultFirehose::start();
     // Requests of 4 MiB take a debug build a while (base64, JSON, signing) on a busy machine: this
     // test is about limits, so a timeout must not resend (and duplicate) them.
-    let shipper = shipper(big_call_client(&server), policy(), MemStore::default(), 4, far());
+    let shipper = shipper(big_call_client(&server), policy(), MemoryStore::default(), 4, far());
     let docs: Vec<TestDoc> = (0..1234)
         .map(|i| test_doc(i, i / 500, if i % 100 == 7 { 999 * 1024 } else { 300 }, ""))
         .collect();
@@ -656,7 +617,7 @@ async fn batches_stay_within_firehose_limits_on_the_wire() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn record_at_the_limit_is_sent_and_one_byte_more_is_truncated() {
     let server = FaultFirehose::start();
-    let shipper = shipper(big_call_client(&server), policy(), MemStore::default(), 1, far());
+    let shipper = shipper(big_call_client(&server), policy(), MemoryStore::default(), 1, far());
     let exact = test_doc(0, 0, MAX_RECORD_BYTES - 1, "");
     let over = test_doc(1, 0, MAX_RECORD_BYTES, "");
     let exact_record = format!("{}\n", exact.json).into_bytes();
@@ -686,7 +647,7 @@ async fn record_at_the_limit_is_sent_and_one_byte_more_is_truncated() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_store_gives_ship_error_naming_the_items() {
     let server = FaultFirehose::with_default(Reply::fail_where(r#""item":1"#));
-    let store = FailingStore::default();
+    let store = MemoryStore::failing();
     let policy = RetryPolicy {
         max_attempts: 2,
         ..policy()
@@ -705,7 +666,7 @@ async fn failing_store_gives_ship_error_naming_the_items() {
         }
         other => panic!("unexpected {other:?}"),
     }
-    assert!(store.puts.load(Ordering::Relaxed) >= 1);
+    assert!(store.puts() >= 1);
     let report = err.report;
     assert_eq!((report.delivered, report.failed_stored), (200, 0));
     let mut figures = Figures::of_ship(300, &report)
@@ -719,14 +680,14 @@ async fn failing_store_gives_ship_error_naming_the_items() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn not_retryable_call_error_goes_to_the_store_after_one_call() {
     let server = FaultFirehose::with_default(Reply::Status(400, "ResourceNotFoundException"));
-    let store = MemStore::default();
+    let store = MemoryStore::default();
     let shipper = shipper(server.client(), policy(), store.clone(), 2, far());
     let docs: Vec<TestDoc> = (0..50).map(|i| test_doc(i, 0, 0, "")).collect();
     let (_, report) = shipper.ship(producer(docs)).await.expect("stored");
 
     assert_eq!(server.calls().len(), 1);
     assert_eq!((report.calls, report.delivered, report.failed_stored), (1, 0, 50));
-    let entries = store.entries();
+    let entries = entries(&store);
     assert_eq!(entries.len(), 50);
     for e in &entries {
         assert_eq!(e["reason"], "not_retryable");
@@ -767,7 +728,7 @@ async fn slow_answer_is_retried_as_a_timeout() {
 async fn throughput_through_the_fault_server() {
     const N: usize = 50_000;
     let server = FaultFirehose::start();
-    let shipper = shipper(server.client(), policy(), MemStore::default(), 4, far());
+    let shipper = shipper(server.client(), policy(), MemoryStore::default(), 4, far());
     let docs: Vec<TestDoc> = (0..N).map(|i| test_doc(i, i / 1000, 200, "")).collect();
     let bytes: usize = docs.iter().map(|d| d.json.len() + 1).sum();
     let started = std::time::Instant::now();

@@ -294,3 +294,57 @@ impl<O: ObjectStore> FailedRecordStore<O> {
         Ok(())
     }
 }
+
+/// An [`ObjectStore`] in memory, for tests: keeps every object written, or fails every write
+/// ([`MemoryStore::failing`], as S3 answering 500 would).
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore {
+    objects: std::sync::Arc<std::sync::Mutex<Vec<(String, String, Bytes)>>>,
+    puts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    fail: bool,
+}
+
+impl MemoryStore {
+    /// A store whose every write fails.
+    pub fn failing() -> Self {
+        MemoryStore {
+            fail: true,
+            ..Self::default()
+        }
+    }
+
+    /// The objects written: (bucket, key, body).
+    pub fn objects(&self) -> Vec<(String, String, Bytes)> {
+        self.objects.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Write attempts, failed ones included.
+    pub fn puts(&self) -> usize {
+        self.puts.load(Ordering::Relaxed)
+    }
+
+    /// Every stored line (objects gunzipped), parsed.
+    pub fn entries(&self) -> Vec<serde_json::Value> {
+        let mut entries = Vec::new();
+        for (_, _, body) in self.objects() {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(&body[..]), &mut text);
+            entries.extend(text.lines().filter_map(|l| serde_json::from_str(l).ok()));
+        }
+        entries
+    }
+}
+
+impl ObjectStore for MemoryStore {
+    async fn put_object(&self, bucket: &str, key: &str, body: Bytes) -> Result<(), String> {
+        self.puts.fetch_add(1, Ordering::Relaxed);
+        if self.fail {
+            return Err("InternalError: We encountered an internal error. Please try again. (injected)".into());
+        }
+        self.objects
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((bucket.to_owned(), key.to_owned(), body));
+        Ok(())
+    }
+}

@@ -18,7 +18,9 @@ pub mod retry;
 pub mod ship;
 
 pub use batch::{BatchBuilder, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES};
-pub use failed::{FailedEntry, FailedRecordStore, FailureReason, ObjectStore, Payload, StoreError, StoreFailure};
+pub use failed::{
+    FailedEntry, FailedRecordStore, FailureReason, MemoryStore, ObjectStore, Payload, StoreError, StoreFailure,
+};
 pub use firehose::{CallError, EntryError, FirehoseApi, FirehoseSink};
 pub use retry::RetryPolicy;
 pub use ship::{BatchingSink, ShipError, ShipReport, Shipper};

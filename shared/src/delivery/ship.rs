@@ -272,16 +272,14 @@ fn note_failure(failure: &mut Option<ShipError>, lost: StoreFailure) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::delivery::failed::{FailureReason, StoreError};
+    use crate::delivery::failed::{FailureReason, MemoryStore, StoreError};
     use crate::delivery::firehose::{CallError, EntryError, FirehoseApi, FirehoseSink};
     use crate::delivery::{BatchResult, RetryPolicy};
     use crate::timestamp::Timestamp;
     use base64::Engine;
     use bytes::Bytes;
-    use flate2::read::MultiGzDecoder;
     use serde_json::Value;
     use std::collections::BTreeSet;
-    use std::io::{BufRead, BufReader};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     use std::time::Duration;
@@ -341,45 +339,13 @@ mod tests {
         }
     }
 
-    /// Objects kept in memory.
-    #[derive(Clone, Default)]
-    struct MemStore {
-        objects: Arc<Mutex<Vec<(String, String, Bytes)>>>,
-    }
-
-    impl ObjectStore for MemStore {
-        async fn put_object(&self, bucket: &str, key: &str, body: Bytes) -> Result<(), String> {
-            self.objects
-                .lock()
-                .unwrap()
-                .push((bucket.to_owned(), key.to_owned(), body));
-            Ok(())
+    /// Every stored line, after checking where each object was written.
+    fn entries(store: &MemoryStore) -> Vec<Value> {
+        for (bucket, key, _) in store.objects() {
+            assert_eq!(bucket, BUCKET);
+            assert!(key.starts_with("failed/") && key.ends_with(".ndjson.gz"), "{key}");
         }
-    }
-
-    impl MemStore {
-        /// Every stored line, parsed (objects gunzipped).
-        fn entries(&self) -> Vec<Value> {
-            let objects = self.objects.lock().unwrap().clone();
-            let mut entries = Vec::new();
-            for (bucket, key, body) in objects {
-                assert_eq!(bucket, BUCKET);
-                assert!(key.starts_with("failed/") && key.ends_with(".ndjson.gz"), "{key}");
-                for line in BufReader::new(MultiGzDecoder::new(&body[..])).lines() {
-                    entries.push(serde_json::from_str(&line.unwrap()).unwrap());
-                }
-            }
-            entries
-        }
-    }
-
-    /// A store whose every write fails.
-    struct FailingStore;
-
-    impl ObjectStore for FailingStore {
-        async fn put_object(&self, _bucket: &str, _key: &str, _body: Bytes) -> Result<(), String> {
-            Err("InternalError (injected)".to_owned())
-        }
+        store.entries()
     }
 
     fn store<O: ObjectStore>(objects: O) -> Arc<FailedRecordStore<O>> {
@@ -434,7 +400,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn all_documents_delivered_are_counted() {
         let sink = Arc::new(FakeSink::new(|_| false));
-        let objects = MemStore::default();
+        let objects = MemoryStore::default();
         let shipper = Shipper::new(Arc::clone(&sink), store(objects.clone()), 2, far());
         let (produced, report) = shipper.ship(producer(1200, |i| i / 400)).await.unwrap();
 
@@ -453,16 +419,13 @@ mod tests {
         let mut batches = sink.batches.lock().unwrap().clone();
         batches.sort_unstable();
         assert_eq!(batches, [200, 500, 500]);
-        assert!(
-            objects.objects.lock().unwrap().is_empty(),
-            "nothing to store, nothing written"
-        );
+        assert!(objects.objects().is_empty(), "nothing to store, nothing written");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn undeliverable_documents_are_stored_with_their_origin() {
         let sink = Arc::new(FakeSink::new(|r| n_of(r) % 100 == 7));
-        let objects = MemStore::default();
+        let objects = MemoryStore::default();
         let shipper = Shipper::new(sink, store(objects.clone()), 2, far());
         let (_, report) = shipper.ship(producer(1200, |i| i / 500)).await.unwrap();
 
@@ -471,8 +434,8 @@ mod tests {
             (1200, 1188, 12)
         );
         assert_eq!(report.documents, report.delivered + report.failed_stored);
-        let entries = objects.entries();
-        assert_eq!(objects.objects.lock().unwrap().len(), 1, "buffered into one object");
+        let entries = entries(&objects);
+        assert_eq!(objects.objects().len(), 1, "buffered into one object");
         let mut seen: Vec<usize> = Vec::new();
         for e in &entries {
             let n: usize = e["event_id"].as_str().unwrap()[2..].parse().unwrap();
@@ -495,7 +458,7 @@ mod tests {
     async fn a_failing_store_gives_a_ship_error_naming_the_items() {
         // Everything from item 1 fails, and one document of item 2.
         let sink = Arc::new(FakeSink::new(|r| r.item == 1 || n_of(r) == 250));
-        let shipper = Shipper::new(sink, store(FailingStore), 2, far());
+        let shipper = Shipper::new(sink, store(MemoryStore::failing()), 2, far());
         let err = shipper.ship(producer(300, |i| i / 100)).await.unwrap_err();
 
         assert_eq!(err.failure.items, BTreeSet::from([1, 2]));
@@ -514,7 +477,7 @@ mod tests {
 
         // No bucket configured: the same, as NotConfigured.
         let sink = Arc::new(FakeSink::new(|r| r.item == 0));
-        let unconfigured = Arc::new(FailedRecordStore::new(MemStore::default(), None, "", "fn", "run"));
+        let unconfigured = Arc::new(FailedRecordStore::new(MemoryStore::default(), None, "", "fn", "run"));
         let shipper = Shipper::new(sink, unconfigured, 2, far());
         let err = shipper.ship(producer(10, |i| i / 5)).await.unwrap_err();
         assert_eq!(err.failure.items, BTreeSet::from([0]));
@@ -525,7 +488,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn rejected_input_lands_in_the_store_as_raw_base64() {
         let sink = Arc::new(FakeSink::new(|_| false));
-        let objects = MemStore::default();
+        let objects = MemoryStore::default();
         let shipper = Shipper::new(sink, store(objects.clone()), 2, far());
         let raw = Bytes::from_static(b"\x00\xffnot gzip, not JSON");
         let rejected = raw.clone();
@@ -550,7 +513,7 @@ mod tests {
 
         assert_eq!(produced, 3);
         assert_eq!((report.documents, report.delivered, report.failed_stored), (3, 3, 1));
-        let entries = objects.entries();
+        let entries = entries(&objects);
         assert_eq!(entries.len(), 1);
         let e = &entries[0];
         assert_eq!(e["reason"], "unprocessable");
@@ -567,7 +530,7 @@ mod tests {
     async fn the_deadline_stops_the_producer() {
         let sink = Arc::new(FakeSink::new(|_| false));
         let deadline = Instant::now() + Duration::from_millis(150);
-        let shipper = Shipper::new(sink, store(MemStore::default()), 2, deadline);
+        let shipper = Shipper::new(sink, store(MemoryStore::default()), 2, deadline);
         let timestamp = Timestamp::parse_rfc3339_utc("2026-11-22T05:00:00Z").unwrap();
         let ((pushed, error, stopped_at), report) = shipper
             .ship(move |sink: &mut BatchingSink| {
@@ -611,7 +574,7 @@ mod tests {
         let mut fake = FakeSink::new(|_| false);
         fake.delay = Duration::from_millis(20);
         let sink = Arc::new(fake);
-        let shipper = Shipper::new(Arc::clone(&sink), store(MemStore::default()), 2, far());
+        let shipper = Shipper::new(Arc::clone(&sink), store(MemoryStore::default()), 2, far());
         let (_, report) = shipper.ship(producer(5000, |_| 0)).await.unwrap();
         assert_eq!((report.calls, report.delivered), (10, 5000));
         assert_eq!(sink.max_in_flight.load(Ordering::SeqCst), 2);
@@ -621,7 +584,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn failed_stored_counts_only_this_run() {
         let sink = Arc::new(FakeSink::new(|r| n_of(r) < 10));
-        let shipper = Shipper::new(sink, store(MemStore::default()), 2, far());
+        let shipper = Shipper::new(sink, store(MemoryStore::default()), 2, far());
         let (_, first) = shipper.ship(producer(100, |_| 0)).await.unwrap();
         assert_eq!((first.delivered, first.failed_stored), (90, 10));
         let (_, second) = shipper.ship(producer(100, |_| 1)).await.unwrap();
@@ -662,7 +625,7 @@ mod tests {
         };
         let sink = Arc::new(FirehoseSink::new(api.clone(), "s", policy));
         let deadline = Instant::now() + Duration::from_millis(400);
-        let shipper = Shipper::new(sink, store(MemStore::default()), 2, deadline);
+        let shipper = Shipper::new(sink, store(MemoryStore::default()), 2, deadline);
         let timestamp = Timestamp::parse_rfc3339_utc("2026-11-22T05:00:00Z").unwrap();
         let (_, report) = shipper
             .ship(move |sink: &mut BatchingSink| {

@@ -162,12 +162,16 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
 /// configuration, settings from the environment. Also starts the JSON logs.
 pub type AwsDeps = Deps<FirehoseSink<FirehoseClient>, S3Client, S3Client>;
 
-/// Builds [`AwsDeps`] once per process (cold start).
+/// Builds [`AwsDeps`] once per process (cold start): logs, settings from the environment, clients.
 pub async fn aws_deps() -> Result<AwsDeps, config::ConfigError> {
     init_tracing();
-    let config = Config::from_env()?;
+    Ok(aws_deps_with(Config::from_env()?).await)
+}
+
+/// [`AwsDeps`] with the given settings and clients from the standard SDK configuration.
+pub async fn aws_deps_with(config: Config) -> AwsDeps {
     let (firehose, s3) = crate::aws::clients().await;
-    Ok(Deps {
+    Deps {
         sink: Arc::new(FirehoseSink::new(
             firehose,
             config.delivery_stream.clone(),
@@ -176,7 +180,7 @@ pub async fn aws_deps() -> Result<AwsDeps, config::ConfigError> {
         store: s3.clone(),
         objects: s3,
         config,
-    })
+    }
 }
 
 /// Structured JSON logs to stdout (Lambda sends them to CloudWatch Logs); level from `RUST_LOG`,
