@@ -149,9 +149,18 @@ pub fn write_str(buf: &mut Vec<u8>, s: &str) {
 /// whole-string check is several times cheaper than a byte-by-byte scan.
 #[inline]
 fn needs_escaping(bytes: &[u8]) -> bool {
-    bytes.iter().fold(0u8, |acc, &b| {
-        acc | u8::from(b < 0x20) | u8::from(b == b'"') | u8::from(b == b'\\')
-    }) != 0
+    let mut chunks = bytes.chunks_exact(16);
+    for chunk in &mut chunks {
+        // A fixed-size inner loop: the compiler turns it into a few vector compares.
+        let mut hit = 0u8;
+        for &b in chunk {
+            hit |= u8::from(b < 0x20) | u8::from(b == b'"') | u8::from(b == b'\\');
+        }
+        if hit != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| NEEDS_ESCAPE[b as usize])
 }
 
 #[cold]
