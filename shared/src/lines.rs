@@ -53,6 +53,12 @@ impl<R: BufRead> LineReader<R> {
         }
     }
 
+    /// After [`LineReader::next_line`] returned an error: the bytes of the unfinished line read
+    /// before it (at most the line limit).
+    pub fn partial_line(&self) -> &[u8] {
+        &self.carry
+    }
+
     /// Everything not yet read, appended to `out` (for inputs that are not line-based).
     pub fn read_whole(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
         self.settle();

@@ -151,15 +151,23 @@ pub fn process<R: Read + Send>(
     })
 }
 
-/// How a run over an input ended: normally, or with a decode error after some line.
-type RunResult = Result<(Summary, Option<(DecodeError, Option<u64>, &'static str)>), SinkError>;
+/// Decoding stopped early: why, after which line, and the bytes of the unfinished line read before it
+/// (kept in the error document, so a line cut by a truncated gzip stream is not lost).
+struct DecodeFailure {
+    error: DecodeError,
+    line: Option<u64>,
+    partial: String,
+}
+
+/// How a run over an input ended: normally, or with a decode error (and the input's log type).
+type RunResult = Result<(Summary, Option<(DecodeFailure, &'static str)>), SinkError>;
 
 fn finish(result: RunResult, inflated: u64, source: &Source, sink: &mut dyn DocSink) -> Result<Summary, PipelineError> {
     let (mut summary, failure) = result?;
     summary.bytes_inflated = inflated;
     match failure {
         None => Ok(summary),
-        Some((error, line, log_type)) => finish_with_decode_error(error, log_type, source, line, sink, summary),
+        Some((failure, log_type)) => finish_with_decode_error(failure, log_type, source, sink, summary),
     }
 }
 
@@ -178,7 +186,14 @@ fn run<B: BufRead>(
         FormatChoice::Fixed(f) => Some(f),
         FormatChoice::Auto => match lines.peek() {
             Ok(head) => formats::detect(head),
-            Err(e) => return Ok((summary, Some((into_decode_error(e), None, "unknown")))),
+            Err(e) => {
+                let failure = DecodeFailure {
+                    error: into_decode_error(e),
+                    line: None,
+                    partial: String::new(),
+                };
+                return Ok((summary, Some((failure, "unknown"))));
+            }
         },
     };
     let log_type = format.map_or("unknown", Format::log_type);
@@ -190,7 +205,11 @@ fn run<B: BufRead>(
                     cloudwatch::process_input(&whole, source, limits, sink, &mut summary)?;
                     None
                 }
-                Err(e) => Some((into_decode_error(e), None)),
+                Err(e) => Some(DecodeFailure {
+                    error: into_decode_error(e),
+                    line: None,
+                    partial: String::new(),
+                }),
             }
         }
         Some(f) => {
@@ -199,7 +218,7 @@ fn run<B: BufRead>(
         }
         None => run_lines(lines, Box::new(Unrecognized), source, sink, &mut summary)?,
     };
-    Ok((summary, failure.map(|(error, line)| (error, line, log_type))))
+    Ok((summary, failure.map(|f| (f, log_type))))
 }
 
 fn read_error(source: &Source, error: DecodeError) -> PipelineError {
@@ -212,19 +231,19 @@ fn read_error(source: &Source, error: DecodeError) -> PipelineError {
 /// Permanent decode failures (corrupt gzip, size limit) end the input with an error document;
 /// read failures are returned so the caller can retry.
 fn finish_with_decode_error(
-    error: DecodeError,
+    failure: DecodeFailure,
     log_type: &'static str,
     source: &Source,
-    line: Option<u64>,
     sink: &mut dyn DocSink,
     mut summary: Summary,
 ) -> Result<Summary, PipelineError> {
+    let DecodeFailure { error, line, partial } = failure;
     if matches!(error, DecodeError::Io { .. }) {
         return Err(read_error(source, error));
     }
     // Numbered after the last line read, so re-processing gives it the same id.
     let position = line.unwrap_or(summary.lines) + 1;
-    emit_input_error(sink, source, log_type, position, line, &error)?;
+    emit_input_error(sink, source, log_type, position, line, &error, &partial)?;
     summary.error_documents += 1;
     summary.decode_errors += 1;
     Ok(summary)
@@ -232,7 +251,8 @@ fn finish_with_decode_error(
 
 /// Hands `sink` one error document about a whole input (not a line): corrupt gzip, a crossed size
 /// limit, a missing or empty object. Its `event_id` is the source's id at `position`; `line` is the
-/// last line read, if any.
+/// last line read, if any; `raw` (the unfinished line, when decoding stopped inside one) goes in
+/// `message`.
 pub fn emit_input_error(
     sink: &mut dyn DocSink,
     source: &Source,
@@ -240,6 +260,7 @@ pub fn emit_input_error(
     position: u64,
     line: Option<u64>,
     error: &dyn DocError,
+    raw: &str,
 ) -> Result<(), SinkError> {
     let mut event_id = String::new();
     source.event_id(position, &mut event_id);
@@ -249,7 +270,7 @@ pub fn emit_input_error(
         source: source.name(),
         line,
     };
-    write_error_document(&mut out, &timestamp, log_type, &event_id, error, origin, "");
+    write_error_document(&mut out, &timestamp, log_type, &event_id, error, origin, raw);
     sink.accept(Doc {
         json: &out,
         log_type,
@@ -266,7 +287,7 @@ fn run_lines<B: BufRead>(
     source: &Source,
     sink: &mut dyn DocSink,
     summary: &mut Summary,
-) -> Result<Option<(DecodeError, Option<u64>)>, SinkError> {
+) -> Result<Option<DecodeFailure>, SinkError> {
     let log_type = parser.log_type();
     let mut event_id = String::with_capacity(48);
     let mut out = Vec::with_capacity(4096);
@@ -275,7 +296,13 @@ fn run_lines<B: BufRead>(
         let line = match reader.next_line() {
             Ok(Some(line)) => line,
             Ok(None) => return Ok(None),
-            Err(e) => return Ok(Some((into_decode_error(e), Some(line_no)))),
+            Err(e) => {
+                return Ok(Some(DecodeFailure {
+                    error: into_decode_error(e),
+                    line: Some(line_no),
+                    partial: String::from_utf8_lossy(reader.partial_line()).into_owned(),
+                }))
+            }
         };
         line_no += 1;
         summary.lines += 1;
@@ -419,8 +446,11 @@ mod tests {
         assert_eq!(last["log_type"], "alb");
         assert_eq!(last["error"]["source"], "s3://bucket/key.log.gz");
         assert_eq!(last["error"]["line"], summary.lines);
-        // A partial last line, cut by the truncation, is an error document, never dropped.
+        // Complete lines are documents or error documents; the line the truncation cut is kept, as
+        // far as it was read, in the final error document.
         assert_eq!(summary.lines, summary.documents + summary.line_errors);
+        let partial = last["message"].as_str().unwrap();
+        assert!(!partial.is_empty() && ALB.starts_with(partial), "{partial:?}");
     }
 
     #[test]

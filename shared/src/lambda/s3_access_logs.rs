@@ -172,7 +172,7 @@ async fn process_object<S: RecordSink, O: ObjectStore + Clone, R: ObjectSource>(
         let (result, shipped) = shipper
             .ship(move |sink| {
                 sink.set_item(item, &name);
-                pipeline::emit_input_error(sink, &Source::new(name.clone()), log_type, 0, None, &problem)
+                pipeline::emit_input_error(sink, &Source::new(name.clone()), log_type, 0, None, &problem, "")
             })
             .await?;
         *report += shipped;
