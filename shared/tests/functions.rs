@@ -2,6 +2,9 @@
 //! objects as the S3 bucket and in-memory Firehose and failed-record store: what each event must
 //! produce (see `events/make_events.py`).
 
+mod common;
+
+use common::{event, invocation, root};
 use flate2::read::MultiGzDecoder;
 use logpipe::delivery::{BatchResult, MemoryStore, Outcome, Record, RecordSink};
 use logpipe::lambda::config::Config;
@@ -10,21 +13,9 @@ use logpipe::lambda::{cloudwatch_forwarder, kinesis_relay, s3_access_logs, Deps,
 use logpipe::objects::LocalObjects;
 use serde_json::{json, Value};
 use std::io::Read;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn event(path: &str) -> Value {
-    serde_json::from_slice(&std::fs::read(root().join("events").join(path)).unwrap()).unwrap()
-}
 
 /// Firehose stand-in: keeps every record; can refuse everything.
 #[derive(Default)]
@@ -57,12 +48,7 @@ impl RecordSink for MemoryFirehose {
 type TestDeps = Deps<MemoryFirehose, MemoryStore, LocalObjects>;
 
 fn deps(config: impl FnOnce(&mut Config)) -> TestDeps {
-    let mut c = Config::from_vars(|k| match k {
-        "LOGPIPE_DELIVERY_STREAM" => Some("logs".into()),
-        "LOGPIPE_FAILED_BUCKET" => Some("failed-bucket".into()),
-        _ => None,
-    })
-    .unwrap();
+    let mut c = common::config();
     config(&mut c);
     Deps {
         sink: Arc::new(MemoryFirehose::default()),
@@ -70,10 +56,6 @@ fn deps(config: impl FnOnce(&mut Config)) -> TestDeps {
         objects: LocalObjects::new(root().join("events/objects")),
         config: c,
     }
-}
-
-fn invocation() -> Invocation {
-    Invocation::local("test-function", "req-1", Duration::from_secs(120))
 }
 
 fn docs(deps: &TestDeps) -> Vec<Value> {

@@ -1,30 +1,15 @@
 //! Reliability test plan row 23: warm invocations in one process. In a test binary of its own, so
 //! that no other test allocates in the same process while its memory is measured.
 
+mod common;
+
+use common::{event, invocation, root};
 use logpipe::delivery::{BatchResult, MemoryStore, Outcome, Record, RecordSink};
-use logpipe::lambda::config::Config;
-use logpipe::lambda::{s3_access_logs, Deps, Invocation};
+use logpipe::lambda::{s3_access_logs, Deps};
 use logpipe::objects::LocalObjects;
-use serde_json::{json, Value};
-use std::path::PathBuf;
+use serde_json::json;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::time::Instant;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn event(path: &str) -> Value {
-    serde_json::from_slice(&std::fs::read(root().join("events").join(path)).unwrap()).unwrap()
-}
-
-fn invocation() -> Invocation {
-    Invocation::local("test-function", "req-1", Duration::from_secs(120))
-}
 
 /// Firehose stand-in that accepts everything and keeps only a count.
 #[derive(Default)]
@@ -54,12 +39,7 @@ async fn warm_invocations_do_not_grow_memory() {
     // reliability test plan row 23: warm invocations in one process, clients reused (300 rather
     // than 100, so that a leak of one object's documents per invocation, about 30 KiB, would add
     // about 9 MiB and cross the bound).
-    let config = Config::from_vars(|k| match k {
-        "LOGPIPE_DELIVERY_STREAM" => Some("logs".into()),
-        "LOGPIPE_FAILED_BUCKET" => Some("failed-bucket".into()),
-        _ => None,
-    })
-    .unwrap();
+    let config = common::config();
     let d = Deps {
         sink: Arc::new(CountingFirehose::default()),
         store: MemoryStore::default(),
