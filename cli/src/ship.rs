@@ -84,10 +84,6 @@ async fn ship(args: &ShipArgs) -> Result<ExitCode> {
     // A laptop run has no Lambda deadline; a day is "never" for retry purposes.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(86_400);
     let shipper = Shipper::new(sink.clone(), failed, 4, deadline);
-    let s3 = match inputs.iter().any(|i| matches!(i, Input::S3 { .. })) {
-        true => Some(aws.clients().await.1.clone()),
-        false => None,
-    };
 
     let progress = progress_bar(total);
     let started = Instant::now();
@@ -115,12 +111,7 @@ async fn ship(args: &ShipArgs) -> Result<ExitCode> {
                     continue;
                 }
             },
-            Input::S3 { bucket, key } => match s3
-                .as_ref()
-                .expect("S3 client made for S3 inputs")
-                .get(bucket, key)
-                .await
-            {
+            Input::S3 { bucket, key } => match aws.clients().await.1.get(bucket, key).await {
                 Ok(body) => body.reader,
                 Err(e) => {
                     progress.suspend(|| eprintln!("logpipe: cannot read {name}: {e}"));

@@ -69,10 +69,11 @@ pub struct Aws(Option<(FirehoseClient, S3Client)>);
 
 impl Aws {
     pub async fn clients(&mut self) -> &(FirehoseClient, S3Client) {
-        if self.0.is_none() {
-            self.0 = Some(logpipe::aws::clients().await);
-        }
-        self.0.as_ref().expect("just set")
+        let clients = match self.0.take() {
+            Some(c) => c,
+            None => logpipe::aws::clients().await,
+        };
+        self.0.insert(clients)
     }
 }
 
