@@ -5,8 +5,18 @@
 //! envelopes holding many log events; see [`cloudwatch`].
 
 pub mod alb;
+pub mod alb_conn;
+pub mod apigateway;
+pub mod clb;
 pub mod cloudfront;
+pub mod cloudfront_realtime;
+pub mod cloudfront_v2;
+pub mod cloudtrail;
 pub mod cloudwatch;
+pub mod nlb;
+pub mod s3_access;
+pub mod vpc_flow;
+pub mod waf;
 mod detect;
 
 pub use detect::detect;

@@ -1,0 +1,1 @@
+//! Placeholder: this format's parser is being written.
