@@ -121,8 +121,8 @@ impl LineParser for ClbParser {
         w.str("elb", f[1].text);
         write_ip_port(&mut w, "client:port", "client_ip", "client_port", v(2))?;
         write_ip_port(&mut w, "backend:port", "backend_ip", "backend_port", v(3))?;
-        for i in 4..=6 {
-            write_number(&mut w, NAMES[i], v(i))?;
+        for (i, name) in NAMES.iter().enumerate().take(7).skip(4) {
+            write_number(&mut w, name, v(i))?;
         }
         write_status(&mut w, "elb_status_code", v(7))?;
         write_status(&mut w, "backend_status_code", v(8))?;
@@ -177,11 +177,7 @@ fn write_request(w: &mut ObjectWriter<'_>, value: Option<&str>) {
         return;
     }
     let (verb, url, proto) = match (req.find(' '), req.rfind(' ')) {
-        (Some(first), Some(last)) if first < last => (
-            req.get(..first),
-            req.get(first + 1..last),
-            req.get(last + 1..),
-        ),
+        (Some(first), Some(last)) if first < last => (req.get(..first), req.get(first + 1..last), req.get(last + 1..)),
         (Some(first), _) => (req.get(..first), req.get(first + 1..), None),
         _ => (None, Some(req), None),
     };
@@ -259,7 +255,11 @@ pub(super) fn write_ip_port(
 }
 
 /// A number, copied with the log's own digits.
-pub(super) fn write_number(w: &mut ObjectWriter<'_>, field: &'static str, value: Option<&str>) -> Result<(), ParseError> {
+pub(super) fn write_number(
+    w: &mut ObjectWriter<'_>,
+    field: &'static str,
+    value: Option<&str>,
+) -> Result<(), ParseError> {
     match value {
         Some(v) if is_json_number(v) => w.raw(field, v),
         Some(v) => return Err(ParseError::invalid(field, "a number", v)),
@@ -278,7 +278,11 @@ pub(super) fn write_uint(w: &mut ObjectWriter<'_>, field: &'static str, value: O
 }
 
 /// A port or status code: an integer from 0 to 65535.
-pub(super) fn write_status(w: &mut ObjectWriter<'_>, field: &'static str, value: Option<&str>) -> Result<(), ParseError> {
+pub(super) fn write_status(
+    w: &mut ObjectWriter<'_>,
+    field: &'static str,
+    value: Option<&str>,
+) -> Result<(), ParseError> {
     if let Some(v) = value {
         let n = parse_u16(v).ok_or_else(|| ParseError::invalid(field, "an integer from 0 to 65535", v))?;
         w.u64(field, u64::from(n));
@@ -549,7 +553,11 @@ mod tests {
             ("documented_tcp", TCP, true),
             ("documented_https", foreign::CLB, true),
             ("no_backend", &HTTP.replace("10.0.0.1:80", "-")[..], true),
-            ("ipv6_client", &HTTP.replace("192.168.131.39:2817", "2001:db8::1:2817")[..], true),
+            (
+                "ipv6_client",
+                &HTTP.replace("192.168.131.39:2817", "2001:db8::1:2817")[..],
+                true,
+            ),
             ("alb", foreign::ALB, false),
             ("nlb", foreign::NLB, false),
             ("alb_connection", foreign::ALB_CONN, false),
@@ -581,7 +589,11 @@ mod tests {
     #[test]
     fn garbage_never_panics() {
         let mut out = Vec::new();
-        for line in foreign::GARBAGE.iter().copied().chain([&*"\" ".repeat(1000), foreign::CLOUDFRONT]) {
+        for line in foreign::GARBAGE
+            .iter()
+            .copied()
+            .chain([&*"\" ".repeat(1000), foreign::CLOUDFRONT])
+        {
             out.clear();
             assert!(ClbParser.parse_line(line, "id", &mut out).is_err(), "{line:?}");
         }
@@ -590,8 +602,18 @@ mod tests {
     #[test]
     fn iso_utc_adds_the_missing_z() {
         assert_eq!(iso_utc("2018-12-20T02:59:40").unwrap().as_str(), "2018-12-20T02:59:40Z");
-        assert_eq!(iso_utc("2018-12-20T02:59:40.123Z").unwrap().as_str(), "2018-12-20T02:59:40.123Z");
-        for bad in ["2018-12-20", "2018-12-20T02:59:40ZZ", "2018-12-20T02:59:40+01:00", "2.0", "", "é"] {
+        assert_eq!(
+            iso_utc("2018-12-20T02:59:40.123Z").unwrap().as_str(),
+            "2018-12-20T02:59:40.123Z"
+        );
+        for bad in [
+            "2018-12-20",
+            "2018-12-20T02:59:40ZZ",
+            "2018-12-20T02:59:40+01:00",
+            "2.0",
+            "",
+            "é",
+        ] {
             assert!(iso_utc(bad).is_none(), "{bad:?}");
         }
         assert!(iso_utc(&"9".repeat(40)).is_none());

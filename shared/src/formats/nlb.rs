@@ -52,7 +52,7 @@
 //!   `tls_keyexchange` (the TLS or PQ-TLS key exchange); it is written as `tls_keyexchange`.
 //! - A value that does not have its documented type makes the line an error document.
 
-use super::clb::{iso_utc, ip_port, write_ip_port, write_number, write_time, write_uint};
+use super::clb::{ip_port, iso_utc, write_ip_port, write_number, write_time, write_uint};
 use super::{LineOutcome, LineParser};
 use crate::document::begin_document;
 use crate::error::ParseError;
@@ -97,7 +97,11 @@ impl LineParser for NlbParser {
             return Err(ParseError::invalid("type", "a listener type such as `tls`", f[0]));
         }
         if !is_version(f[1]) {
-            return Err(ParseError::invalid("version", "a log entry version such as `2.0`", f[1]));
+            return Err(ParseError::invalid(
+                "version",
+                "a log entry version such as `2.0`",
+                f[1],
+            ));
         }
         let timestamp = iso_utc(f[2]).ok_or_else(|| ParseError::invalid("time", "an ISO 8601 UTC time", f[2]))?;
         let v = |i: usize| if i < count { non_dash(f[i]) } else { None };
@@ -443,7 +447,11 @@ mod tests {
     #[test]
     fn garbage_never_panics() {
         let mut out = Vec::new();
-        for line in foreign::GARBAGE.iter().copied().chain([&*"\" ".repeat(1000), foreign::CLOUDFRONT]) {
+        for line in foreign::GARBAGE
+            .iter()
+            .copied()
+            .chain([&*"\" ".repeat(1000), foreign::CLOUDFRONT])
+        {
             out.clear();
             assert!(NlbParser.parse_line(line, "id", &mut out).is_err(), "{line:?}");
         }
