@@ -39,6 +39,7 @@ pub const CLOUDFRONT_OBJECT: &str = "events/objects/cloudfront/E2EXAMPLE12345.20
 pub const CLOUDWATCH_OBJECT: &str =
     "events/objects/cloudwatch/2026/11/22/05/logpipe-app-logs-1-2026-11-22-05-10-00-5f0c6b8e.gz";
 pub mod fault_firehose;
+pub mod mappings;
 
 /// Helpers for the tests against an AWS API emulator and the Lambda Runtime API (`--features emulator`).
 #[cfg(feature = "emulator")]
