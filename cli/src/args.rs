@@ -21,6 +21,114 @@ pub enum Command {
     Ship(ShipArgs),
     /// Run a Lambda function's handler in-process on an event file (e.g. from events/).
     Invoke(InvokeArgs),
+    /// Set up an OpenSearch domain: index templates, retention, roles, users, dashboards.
+    #[command(subcommand)]
+    Opensearch(OpenSearchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OpenSearchCommand {
+    /// Apply the setup to a domain: reads each object and writes only what differs, then reports
+    /// what it created, updated or left unchanged.
+    Apply(OpenSearchApplyArgs),
+    /// Write the request bodies `apply` would send into a folder, without contacting anything.
+    Render(OpenSearchRenderArgs),
+}
+
+/// How `opensearch apply` authenticates.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OpenSearchAuth {
+    /// AWS SigV4 with the usual credential chain (the identity must be the domain's master user or
+    /// mapped to all_access and security_manager).
+    Sigv4,
+    /// HTTP basic auth as an internal user: --user, password in LOGPIPE_OPENSEARCH_PASSWORD.
+    Basic,
+    /// No authentication (a local OpenSearch without the security plugin).
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupOptions {
+    /// Backend role allowed to write logs-*: the Firehose delivery role ARN (repeatable).
+    #[arg(long, value_name = "ARN")]
+    pub writer_backend_role: Vec<String>,
+
+    /// Backend role of the developers who read logs-* (internal users get it; repeatable).
+    #[arg(long, value_name = "ROLE", default_value = "logpipe-developers")]
+    pub reader_backend_role: Vec<String>,
+
+    /// A user mapped directly to the reader roles (repeatable).
+    #[arg(long, value_name = "USER")]
+    pub reader_user: Vec<String>,
+
+    /// Internal users to create: a JSON array of {"name", "password" | "hash"}.
+    #[arg(long, value_name = "FILE")]
+    pub users: Option<PathBuf>,
+
+    /// Set the users' passwords even when the users exist.
+    #[arg(long)]
+    pub reset_passwords: bool,
+
+    /// Days a daily index is kept before the ISM policy deletes it.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub retention_days: u32,
+
+    /// Primary shards per daily index.
+    #[arg(long, default_value_t = 1)]
+    pub shards: u32,
+
+    /// Replicas per shard.
+    #[arg(long, default_value_t = 1)]
+    pub replicas: u32,
+
+    /// index.mapping.total_fields.limit.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub total_fields_limit: u32,
+
+    /// index.refresh_interval.
+    #[arg(long, value_name = "INTERVAL", default_value = "5s")]
+    pub refresh_interval: String,
+
+    /// Leave Dashboards saved objects alone.
+    #[arg(long)]
+    pub no_dashboards: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OpenSearchApplyArgs {
+    /// The domain endpoint, e.g. https://search-logs-abc.eu-west-1.es.amazonaws.com or
+    /// http://localhost:9200.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: String,
+
+    /// Where OpenSearch Dashboards answers [default: <endpoint>/_dashboards, as on AWS].
+    #[arg(long, value_name = "URL")]
+    pub dashboards_url: Option<String>,
+
+    /// How requests are authenticated.
+    #[arg(long, value_enum, default_value = "sigv4")]
+    pub auth: OpenSearchAuth,
+
+    /// Internal user for --auth basic.
+    #[arg(long)]
+    pub user: Option<String>,
+
+    /// Region for SigV4 [default: the AWS configuration's].
+    #[arg(long)]
+    pub region: Option<String>,
+
+    #[command(flatten)]
+    pub setup: SetupOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct OpenSearchRenderArgs {
+    /// Folder to write into.
+    #[arg(long, value_name = "DIR", default_value = "logpipe-out/opensearch")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub setup: SetupOptions,
 }
 
 /// Options shared by every command that reads logs.

@@ -3,6 +3,7 @@
 mod args;
 mod inputs;
 mod invoke;
+mod opensearch;
 mod parse;
 mod ship;
 mod targets;
@@ -17,6 +18,7 @@ fn main() -> ExitCode {
         args::Command::Parse(a) => parse::run(&a),
         args::Command::Ship(a) => ship::run(&a),
         args::Command::Invoke(a) => invoke::run(&a),
+        args::Command::Opensearch(c) => opensearch::run(&c),
     };
     match result {
         Ok(code) => code,

@@ -18,6 +18,7 @@ pub mod json;
 pub mod lambda;
 pub mod lines;
 pub mod objects;
+pub mod opensearch;
 pub mod pipeline;
 pub mod prefetch;
 pub mod sink;

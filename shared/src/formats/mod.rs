@@ -13,11 +13,11 @@ pub mod cloudfront_realtime;
 pub mod cloudfront_v2;
 pub mod cloudtrail;
 pub mod cloudwatch;
+mod detect;
 pub mod nlb;
 pub mod s3_access;
 pub mod vpc_flow;
 pub mod waf;
-mod detect;
 
 pub use detect::detect;
 
