@@ -16,6 +16,7 @@ pub mod cloudwatch_forwarder;
 pub mod config;
 pub mod kinesis_relay;
 pub mod local;
+pub mod opensearch_setup;
 pub mod report;
 pub mod s3_access_logs;
 pub mod s3_event;
