@@ -220,3 +220,171 @@ fn saved_objects() -> Result<Vec<SavedObject>, SetupError> {
     }
     Ok(objects)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> SetupConfig {
+        SetupConfig {
+            writer_backend_roles: vec!["arn:aws:iam::123456789012:role/logpipe-firehose".into()],
+            reader_backend_roles: vec!["logpipe-developers".into()],
+            reader_users: vec!["alice".into()],
+            ..SetupConfig::default()
+        }
+    }
+
+    fn actions(role: &Value, key: &str) -> Vec<String> {
+        role[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|p| p["allowed_actions"].as_array().cloned().unwrap_or_default())
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .collect()
+    }
+
+    fn strings(v: &Value) -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str().map(str::to_owned))
+            .collect()
+    }
+
+    fn role<'p>(plan: &'p Plan, name: &str) -> &'p Value {
+        &plan.roles.iter().find(|(n, _)| n == name).unwrap().1
+    }
+
+    /// Index actions that change or administer data, and cluster actions beyond reading.
+    fn is_write_or_admin(action: &str) -> bool {
+        let action = action.to_ascii_lowercase();
+        [
+            "write",
+            "admin",
+            "manage",
+            "crud",
+            "create",
+            "delete",
+            "index",
+            "all",
+            "unlimited",
+            "*",
+            "security",
+        ]
+        .iter()
+        .any(|w| action.contains(w))
+            && !matches!(
+                action.as_str(),
+                "indices:admin/mappings/get" | "cluster_composite_ops_ro"
+            )
+    }
+
+    #[test]
+    fn reader_role_grants_no_write_and_no_admin() {
+        let plan = Plan::new(&config()).unwrap();
+        let reader = role(&plan, READER_ROLE);
+        for action in strings(&reader["cluster_permissions"])
+            .iter()
+            .chain(&actions(reader, "index_permissions"))
+        {
+            assert!(!is_write_or_admin(action), "reader may `{action}`");
+        }
+        assert_eq!(actions(reader, "tenant_permissions"), ["kibana_all_read"]);
+        for p in reader["index_permissions"].as_array().unwrap() {
+            assert_eq!(strings(&p["index_patterns"]), ["logs-*"]);
+        }
+        // the checker itself catches write and admin grants
+        for bad in [
+            "crud",
+            "indices:data/write/index",
+            "indices_all",
+            "cluster_all",
+            "indices:admin/delete",
+            "*",
+        ] {
+            assert!(is_write_or_admin(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn writer_role_only_writes_into_log_indices() {
+        let plan = Plan::new(&config()).unwrap();
+        let writer = role(&plan, WRITER_ROLE);
+        let allowed_index = [
+            "indices:admin/create",
+            "indices:admin/mapping/put",
+            "indices:data/write/bulk*",
+            "indices:data/write/index",
+        ];
+        for p in writer["index_permissions"].as_array().unwrap() {
+            assert_eq!(strings(&p["index_patterns"]), ["logs-*"]);
+            for action in strings(&p["allowed_actions"]) {
+                assert!(allowed_index.contains(&action.as_str()), "writer may `{action}`");
+                assert!(!action.contains("read") && !action.contains("delete"));
+            }
+        }
+        for action in strings(&writer["cluster_permissions"]) {
+            assert!(
+                ["cluster_monitor", "indices:data/write/bulk"].contains(&action.as_str()),
+                "writer may `{action}`"
+            );
+        }
+        assert!(strings(&writer["tenant_permissions"]).is_empty());
+    }
+
+    #[test]
+    fn every_mapping_names_a_concrete_principal() {
+        let plan = Plan::new(&config()).unwrap();
+        assert_eq!(plan.role_mappings.len(), 4);
+        for m in &plan.role_mappings {
+            assert!(
+                !m.backend_roles.is_empty() || !m.users.is_empty(),
+                "{} maps nobody",
+                m.role
+            );
+            for p in m.backend_roles.iter().chain(&m.users) {
+                assert!(!p.is_empty() && !p.contains('*'), "{}: `{p}`", m.role);
+            }
+        }
+        let writer = plan.role_mappings.iter().find(|m| m.role == WRITER_ROLE).unwrap();
+        assert_eq!(
+            writer.backend_roles,
+            ["arn:aws:iam::123456789012:role/logpipe-firehose"]
+        );
+        assert!(writer.users.is_empty() && writer.exclusive);
+        // the master user is never mapped to anything logpipe runs with
+        assert!(plan.role_mappings.iter().all(|m| m.role != "all_access"));
+    }
+
+    #[test]
+    fn templates_carry_the_settings_and_the_policy_the_retention() {
+        let plan = Plan::new(&SetupConfig {
+            retention_days: 7,
+            shards: 3,
+            ..config()
+        })
+        .unwrap();
+        assert_eq!(plan.index_templates.len(), assets::index_templates().len());
+        for (name, body) in &plan.index_templates {
+            let settings = &body["template"]["settings"]["index"];
+            assert_eq!(settings["number_of_shards"], 3, "{name}");
+            assert_eq!(settings["sort.field"], "@timestamp", "{name}");
+            assert_eq!(body["composed_of"], json!(["logpipe-common"]), "{name}");
+        }
+        let policy = &plan.ism_policies[0].1["policy"];
+        assert_eq!(
+            policy["states"][0]["transitions"][0]["conditions"]["min_index_age"],
+            "7d"
+        );
+        assert_eq!(policy["ism_template"][0]["index_patterns"], json!(["logs-*"]));
+        assert!(plan.saved_objects.iter().any(|o| o.kind == "dashboard"));
+        assert!(Plan::new(&SetupConfig {
+            dashboards: false,
+            ..config()
+        })
+        .unwrap()
+        .saved_objects
+        .is_empty());
+    }
+}
