@@ -92,6 +92,11 @@ pub struct SetupOptions {
     /// Leave Dashboards saved objects alone.
     #[arg(long)]
     pub no_dashboards: bool,
+
+    /// Leave security roles, mappings and users alone (a cluster without the security plugin, e.g.
+    /// a local container started with DISABLE_SECURITY_PLUGIN=true).
+    #[arg(long)]
+    pub no_security: bool,
 }
 
 #[derive(Debug, Args)]

@@ -32,6 +32,7 @@ fn config(options: &SetupOptions) -> Result<SetupConfig> {
         internal_users,
         reset_passwords: options.reset_passwords,
         dashboards: !options.no_dashboards,
+        security: !options.no_security,
     })
 }
 

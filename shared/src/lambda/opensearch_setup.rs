@@ -100,6 +100,7 @@ impl Properties {
             internal_users: InternalUser::parse_hash_list(self.internal_users.as_deref().unwrap_or_default())?,
             reset_passwords: false,
             dashboards: self.dashboards.as_deref() != Some("false"),
+            security: true,
         })
     }
 }

@@ -84,20 +84,29 @@ impl Plan {
         } else {
             Vec::new()
         };
+        let security = config.security;
         Ok(Plan {
             component_templates,
             index_templates,
             ism_policies: vec![(ISM_POLICY_ID.to_owned(), ism_policy(config.retention_days))],
-            roles: vec![
-                (WRITER_ROLE.to_owned(), writer_role()),
-                (READER_ROLE.to_owned(), reader_role()),
-            ],
-            role_mappings: role_mappings(config),
-            users: config
-                .internal_users
-                .iter()
-                .map(|u| (u.clone(), config.reader_backend_roles.clone()))
-                .collect(),
+            roles: if security {
+                vec![
+                    (WRITER_ROLE.to_owned(), writer_role()),
+                    (READER_ROLE.to_owned(), reader_role()),
+                ]
+            } else {
+                Vec::new()
+            },
+            role_mappings: if security { role_mappings(config) } else { Vec::new() },
+            users: if security {
+                config
+                    .internal_users
+                    .iter()
+                    .map(|u| (u.clone(), config.reader_backend_roles.clone()))
+                    .collect()
+            } else {
+                Vec::new()
+            },
             reset_passwords: config.reset_passwords,
             saved_objects,
         })
