@@ -93,7 +93,7 @@ pub const MAX_FIELD_NAME_LEN: usize = 64;
 
 /// How a column's values are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     /// The `date` half of `@timestamp`.
     Date,
     /// The `time` half of `@timestamp`.
@@ -111,10 +111,10 @@ enum Kind {
 }
 
 /// One of the fields AWS documents.
-struct Known {
-    aws: &'static str,
-    name: &'static str,
-    kind: Kind,
+pub(crate) struct Known {
+    pub(crate) aws: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) kind: Kind,
 }
 
 const fn known(aws: &'static str, name: &'static str, kind: Kind) -> Known {
@@ -122,7 +122,7 @@ const fn known(aws: &'static str, name: &'static str, kind: Kind) -> Known {
 }
 
 /// The current 33 fields, in AWS's order: the order used when an input has no `#Fields` line.
-const KNOWN: [Known; 33] = [
+pub(crate) const KNOWN: [Known; 33] = [
     known("date", "date", Kind::Date),
     known("time", "time", Kind::Time),
     known("x-edge-location", "x_edge_location", Kind::Str),
@@ -160,7 +160,7 @@ const KNOWN: [Known; 33] = [
 
 /// JSON names a header field may not take: the common fields, the error document's fields and
 /// `extra_fields`.
-const RESERVED: [&str; 5] = ["log_type", "event_id", "extra_fields", "error", "message"];
+pub(crate) const RESERVED: [&str; 5] = ["log_type", "event_id", "extra_fields", "error", "message"];
 
 /// One column of the current header: its JSON name (static for known fields) and kind.
 #[derive(Debug, Clone)]
@@ -278,7 +278,7 @@ impl Header {
 }
 
 /// AWS's field name in snake_case, or `None` when the result is not 1–64 chars of `[a-z0-9_]`.
-fn json_name(aws: &str) -> Option<String> {
+pub(crate) fn json_name(aws: &str) -> Option<String> {
     let mut name = String::with_capacity(aws.len());
     for c in aws.chars() {
         name.push(match c {
@@ -294,7 +294,7 @@ fn json_name(aws: &str) -> Option<String> {
 }
 
 /// The tab-separated fields of `line`, borrowed from it (`memchr` finds the tabs).
-fn split_tabs(line: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn split_tabs(line: &str) -> impl Iterator<Item = &str> {
     let mut start = 0;
     memchr::memchr_iter(b'\t', line.as_bytes())
         .chain(std::iter::once(line.len()))
@@ -306,7 +306,7 @@ fn split_tabs(line: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Digits only (no sign, no spaces), within `u64`.
-fn parse_u64(s: &str) -> Option<u64> {
+pub(crate) fn parse_u64(s: &str) -> Option<u64> {
     if s.is_empty() {
         return None;
     }
@@ -320,7 +320,7 @@ fn parse_u64(s: &str) -> Option<u64> {
 }
 
 /// Writes `value` percent-decoded once, decoding into the reusable `scratch` buffer.
-fn write_decoded(w: &mut ObjectWriter<'_>, name: &str, value: &str, scratch: &mut Vec<u8>) {
+pub(crate) fn write_decoded(w: &mut ObjectWriter<'_>, name: &str, value: &str, scratch: &mut Vec<u8>) {
     if memchr::memchr(b'%', value.as_bytes()).is_none() {
         w.str(name, value);
         return;
@@ -334,7 +334,7 @@ fn write_decoded(w: &mut ObjectWriter<'_>, name: &str, value: &str, scratch: &mu
 }
 
 /// The names of a `#Fields:` line (the prefix matched without regard to ASCII case).
-fn fields_line(line: &str) -> Option<&str> {
+pub(crate) fn fields_line(line: &str) -> Option<&str> {
     const PREFIX: &str = "#Fields:";
     match (line.get(..PREFIX.len()), line.get(PREFIX.len()..)) {
         (Some(prefix), Some(names)) if prefix.eq_ignore_ascii_case(PREFIX) => Some(names),
