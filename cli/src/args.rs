@@ -139,7 +139,8 @@ pub struct OpenSearchRenderArgs {
 /// Options shared by every command that reads logs.
 #[derive(Debug, Args)]
 pub struct InputOptions {
-    /// Log format: alb, cloudfront, cloudwatch, or auto (detected from each input's content).
+    /// Log format: alb, alb_connection, nlb, clb, cloudfront, cloudfront_v2, cloudfront_realtime,
+    /// s3_access, vpcflow, cloudwatch, or auto (detected from each input's content).
     #[arg(short, long, default_value = "auto", value_parser = parse_format)]
     pub format: FormatChoice,
 

@@ -31,29 +31,68 @@ use std::str::FromStr;
 pub enum Format {
     /// Application Load Balancer access logs.
     Alb,
+    /// Application Load Balancer connection logs.
+    AlbConnection,
+    /// Network Load Balancer access logs (TLS listeners).
+    Nlb,
+    /// Classic Load Balancer access logs.
+    Clb,
     /// CloudFront standard (legacy) access logs.
     CloudFront,
+    /// CloudFront standard logging v2 (JSON, W3C or plain), same documents as legacy ones.
+    CloudFrontV2,
+    /// CloudFront real-time logs (the default field list).
+    CloudFrontRealtime,
+    /// Amazon S3 server access logs.
+    S3Access,
+    /// VPC flow logs (default or header-declared format).
+    VpcFlow,
     /// CloudWatch Logs subscription payloads.
     CloudWatch,
 }
 
 impl Format {
     /// Every format, in the order they are documented.
-    pub const ALL: [Format; 3] = [Format::Alb, Format::CloudFront, Format::CloudWatch];
+    pub const ALL: [Format; 10] = [
+        Format::Alb,
+        Format::AlbConnection,
+        Format::Nlb,
+        Format::Clb,
+        Format::CloudFront,
+        Format::CloudFrontV2,
+        Format::CloudFrontRealtime,
+        Format::S3Access,
+        Format::VpcFlow,
+        Format::CloudWatch,
+    ];
 
-    /// The document's `log_type`, also the format's name on the command line.
+    /// The document's `log_type` (CloudFront v2 documents are CloudFront documents).
     pub fn log_type(self) -> &'static str {
         match self {
             Format::Alb => "alb",
-            Format::CloudFront => "cloudfront",
+            Format::AlbConnection => "alb_connection",
+            Format::Nlb => "nlb",
+            Format::Clb => "clb",
+            Format::CloudFront | Format::CloudFrontV2 => "cloudfront",
+            Format::CloudFrontRealtime => "cloudfront_realtime",
+            Format::S3Access => "s3_access",
+            Format::VpcFlow => "vpcflow",
             Format::CloudWatch => "cloudwatch",
+        }
+    }
+
+    /// The format's name on the command line and in `LOGPIPE_LOG_FORMAT`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::CloudFrontV2 => "cloudfront_v2",
+            other => other.log_type(),
         }
     }
 }
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.log_type())
+        f.write_str(self.name())
     }
 }
 
@@ -75,9 +114,12 @@ impl FromStr for FormatChoice {
         }
         Format::ALL
             .into_iter()
-            .find(|f| f.log_type() == s)
+            .find(|f| f.name() == s)
             .map(FormatChoice::Fixed)
-            .ok_or_else(|| format!("unknown format `{s}` (expected alb, cloudfront, cloudwatch or auto)"))
+            .ok_or_else(|| {
+                let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+                format!("unknown format `{s}` (expected {} or auto)", names.join(", "))
+            })
     }
 }
 
@@ -104,9 +146,16 @@ pub trait LineParser {
 
 /// A fresh parser for a line-based format; `None` for CloudWatch, which is not line-based.
 pub fn line_parser(format: Format) -> Option<Box<dyn LineParser + Send>> {
-    match format {
-        Format::Alb => Some(Box::new(alb::AlbParser)),
-        Format::CloudFront => Some(Box::new(cloudfront::CloudFrontParser::default())),
-        Format::CloudWatch => None,
-    }
+    Some(match format {
+        Format::Alb => Box::new(alb::AlbParser),
+        Format::AlbConnection => Box::new(alb_conn::AlbConnParser),
+        Format::Nlb => Box::new(nlb::NlbParser),
+        Format::Clb => Box::new(clb::ClbParser),
+        Format::CloudFront => Box::new(cloudfront::CloudFrontParser::default()),
+        Format::CloudFrontV2 => Box::new(cloudfront_v2::CloudFrontV2Parser::default()),
+        Format::CloudFrontRealtime => Box::new(cloudfront_realtime::CloudFrontRealtimeParser::default()),
+        Format::S3Access => Box::new(s3_access::S3AccessParser),
+        Format::VpcFlow => Box::new(vpc_flow::VpcFlowParser::default()),
+        Format::CloudWatch => return None,
+    })
 }
