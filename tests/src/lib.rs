@@ -40,6 +40,9 @@ pub const CLOUDWATCH_OBJECT: &str =
     "events/objects/cloudwatch/2026/11/22/05/logpipe-app-logs-1-2026-11-22-05-10-00-5f0c6b8e.gz";
 pub mod fault_firehose;
 
+/// Request validation against condensed OpenSearch API schemas (`tests/opensearch-api/`).
+pub mod opensearch_spec;
+
 /// Helpers for the tests against an AWS API emulator and the Lambda Runtime API (`--features emulator`).
 #[cfg(feature = "emulator")]
 pub mod emulator;
