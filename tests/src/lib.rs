@@ -40,6 +40,8 @@ pub const CLOUDWATCH_OBJECT: &str =
     "events/objects/cloudwatch/2026/11/22/05/logpipe-app-logs-1-2026-11-22-05-10-00-5f0c6b8e.gz";
 pub mod fault_firehose;
 
+/// An in-memory OpenSearch domain and Dashboards on 127.0.0.1 (`opensearch apply` tests).
+pub mod fake_opensearch;
 /// Request validation against condensed OpenSearch API schemas (`tests/opensearch-api/`).
 pub mod opensearch_spec;
 
