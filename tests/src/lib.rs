@@ -41,6 +41,11 @@ pub const CLOUDWATCH_OBJECT: &str =
 pub mod fault_firehose;
 pub mod mappings;
 
+/// An in-memory OpenSearch domain and Dashboards on 127.0.0.1 (`opensearch apply` tests).
+pub mod fake_opensearch;
+/// Request validation against condensed OpenSearch API schemas (`tests/opensearch-api/`).
+pub mod opensearch_spec;
+
 /// Helpers for the tests against an AWS API emulator and the Lambda Runtime API (`--features emulator`).
 #[cfg(feature = "emulator")]
 pub mod emulator;
