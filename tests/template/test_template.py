@@ -682,6 +682,10 @@ def test_sam_transform_adds_no_permission_or_role(main, monkeypatch):
     for name in resources(main, "AWS::Serverless::Function"):
         assert out[name]["Type"] == "AWS::Lambda::Function"
         assert out[name]["Properties"]["Architectures"] == ["arm64"]
+    # The setup's CodeVersion is the version SAM publishes for the setup function's code.
+    (version,) = refs_to(out["OpenSearchSetup"]["Properties"]["CodeVersion"])
+    assert out[version]["Type"] == "AWS::Lambda::Version"
+    assert out[version]["Properties"]["FunctionName"] == {"Ref": "OpenSearchSetupFunction"}
 
 
 # ------------------------------------------------------------------ cross-account destination
