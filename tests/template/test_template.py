@@ -1,7 +1,8 @@
 """The project's own assertions on template.yaml and templates/member-account.yaml, for what cfn-lint
 and checkov do not check: retry and failure-destination settings, partial batch responses, least
 privilege, destination policy principals, no trigger on the failed-record prefix, no subscription
-loop, environment variables against shared/src/lambda/config.rs, CodeUri against functions/.
+loop, environment variables against shared/src/lambda/config.rs, CodeUri against functions/, the
+OpenSearch setup custom resource against shared/src/lambda/opensearch_setup.rs.
 
 Run by scripts/check-templates.sh (pytest from the .venv-tools/lint virtualenv). Templates are read
 with cfn-lint's YAML loader, which turns !Ref, !Sub, !GetAtt, !If … into their long forms.
@@ -27,6 +28,10 @@ ROOT = Path(__file__).resolve().parents[2]
 MAIN = Path(os.environ.get("LOGPIPE_TEMPLATE", ROOT / "template.yaml"))
 MEMBER = Path(os.environ.get("LOGPIPE_MEMBER_TEMPLATE", ROOT / "templates" / "member-account.yaml"))
 CONFIG_RS = ROOT / "shared" / "src" / "lambda" / "config.rs"
+SETUP_RS = ROOT / "shared" / "src" / "lambda" / "opensearch_setup.rs"
+SETUP_MAIN_RS = ROOT / "functions" / "opensearch-setup" / "src" / "main.rs"
+# The custom resource's function: deploy time only, no documents, no delivery stream.
+SETUP_CODE = "functions/opensearch-setup"
 
 # Services whose actions must always name their resources.
 NAMED_RESOURCE_SERVICES = ("s3", "firehose", "kinesis")
@@ -61,6 +66,11 @@ def resources(t: dict, kind: str) -> dict[str, dict]:
 
 def props(r: dict) -> dict:
     return r.get("Properties", {})
+
+
+def data_functions(t: dict) -> dict[str, dict]:
+    """The functions that turn logs into documents (every function but the setup's)."""
+    return {n: r for n, r in resources(t, "AWS::Serverless::Function").items() if props(r)["CodeUri"] != SETUP_CODE}
 
 
 def default(t: dict, value):
@@ -221,7 +231,7 @@ def test_function_environments_match_config_rs(main):
     read, required = config_variables()
     assert required == {"LOGPIPE_DELIVERY_STREAM"}, "config.rs changed: update the template and this test"
     assert COMMON_VARIABLES - {"RUST_LOG"} <= read
-    for name, r in resources(main, "AWS::Serverless::Function").items():
+    for name, r in data_functions(main).items():
         env = props(r)["Environment"]["Variables"]
         crate = props(r)["CodeUri"].split("/")[1]
         expected = COMMON_VARIABLES | EXPECTED_VARIABLES[crate]
@@ -238,7 +248,7 @@ def test_each_function_sends_to_the_stream_of_its_log_type(main):
         for n, r in resources(main, "AWS::KinesisFirehose::DeliveryStream").items()
     }
     expected = {"alb": "logs-alb", "cloudfront": "logs-cloudfront", None: "logs-cloudwatch"}
-    for name, r in resources(main, "AWS::Serverless::Function").items():
+    for name, r in data_functions(main).items():
         env = props(r)["Environment"]["Variables"]
         (stream,) = refs_to(env["LOGPIPE_DELIVERY_STREAM"])
         assert index_of[stream] == expected[env.get("LOGPIPE_LOG_FORMAT")], name
@@ -340,17 +350,271 @@ def test_domain_security(main):
     assert p["NodeToNodeEncryptionOptions"]["Enabled"] is True
     assert p["DomainEndpointOptions"]["EnforceHTTPS"] is True
     assert p["DomainEndpointOptions"]["TLSSecurityPolicy"].startswith("Policy-Min-TLS-1-2")
-    # Only the Firehose and setup roles, plus (when a developer network is given) anonymous requests
-    # from that network, which fine-grained access control then authenticates.
-    for s in statements(p["AccessPolicies"]):
-        principal = s["Principal"]["AWS"]
-        if principal == "*":
-            assert s["Sid"].startswith("Developers")
-        else:
-            assert refs_to(principal) == {"FirehoseRole", "OpenSearchSetupRole"}
-    open_statement = p["AccessPolicies"]["Statement"][1]
-    assert open_statement["Fn::If"][0] == "HasDashboardsClients"
+    # Two statements, neither conditional: the Firehose role (signed), and unsigned requests, which
+    # the setup function (master user, basic auth) and developers (internal users) send and which
+    # fine-grained access control authenticates. No source-address condition: a Lambda function has
+    # no fixed address, and the setup must reach the domain in public mode too.
+    assert all("Fn::If" not in s for s in p["AccessPolicies"]["Statement"])
+    by_principal = {json.dumps(s["Principal"]["AWS"]): s for s in statements(p["AccessPolicies"])}
+    assert set(by_principal) == {json.dumps({"Fn::GetAtt": ["FirehoseRole", "Arn"]}), json.dumps("*")}
+    domain_paths = "arn:${AWS::Partition}:es:${AWS::Region}:${AWS::AccountId}:domain/${DomainName}/*"
+    for s in by_principal.values():
+        assert s["Effect"] == "Allow" and s["Action"] == "es:ESHttp*"
+        assert s["Resource"] == {"Fn::Sub": domain_paths}
+    assert "Condition" not in by_principal['"*"']
+    # DashboardsClientCidr then only opens the VPC security group; on a public endpoint it is inert.
+    users = {n for n, r in main["Resources"].items() if "DashboardsClientCidr" in refs_to(r)}
+    assert users == {"DomainSecurityGroupHttpsFromClients"}
+    assert main["Resources"]["DomainSecurityGroupHttpsFromClients"]["Condition"] == "DashboardsClientsInVpc"
     assert main["Parameters"]["DashboardsClientCidr"]["Default"] == ""
+    assert "fine-grained access control" in main["Parameters"]["DashboardsClientCidr"]["Description"]
+
+
+# ------------------------------------------------------------------ OpenSearch setup custom resource
+
+
+def handler_properties() -> set[str]:
+    """The custom resource properties opensearch_setup.rs reads (its `Properties` struct)."""
+    code = SETUP_RS.read_text()
+    start = code.index("pub struct Properties {")
+    body = code[start : code.index("\n}", start)]
+    attributes = code[code.rindex("#[derive", 0, start) : start]
+    assert 'rename_all = "PascalCase"' in attributes
+    # Properties the function does not read (SetupVersion, CodeVersion …) must not be refused.
+    assert "deny_unknown_fields" not in attributes
+    fields = re.findall(r"^\s+([a-z_]+): ", body, re.M)
+    return {"".join(part.capitalize() for part in f.split("_")) for f in fields}
+
+
+def handler_data_keys() -> set[str]:
+    """The Data attributes the handler returns to CloudFormation."""
+    return set(re.findall(r'\("(\w+)"\.to_owned\(\), report\.count\(', SETUP_RS.read_text()))
+
+
+def setup_resource(t: dict) -> dict:
+    (r,) = [r for r in t["Resources"].values() if r["Type"] == "Custom::OpenSearchSetup"]
+    return r
+
+
+def test_opensearch_setup_custom_resource_passes_the_stack_settings(main):
+    r = setup_resource(main)
+    assert r is main["Resources"]["OpenSearchSetup"]
+    p = props(r)
+    assert "Condition" not in r, "the setup must run in every deployment"
+    assert p["ServiceToken"] == {"Fn::GetAtt": ["OpenSearchSetupFunction", "Arn"]}
+    assert props(main["Resources"]["OpenSearchSetupFunction"])["CodeUri"] == SETUP_CODE
+    assert p["Endpoint"] == {"Fn::Sub": "https://${OpenSearchDomain.DomainEndpoint}"}
+    assert p["Region"] == {"Ref": "AWS::Region"}
+    # The writer is exactly the role every delivery stream writes to OpenSearch with.
+    stream_roles = {
+        json.dumps(props(s)["AmazonopensearchserviceDestinationConfiguration"]["RoleARN"])
+        for s in resources(main, "AWS::KinesisFirehose::DeliveryStream").values()
+    }
+    assert stream_roles == {json.dumps({"Fn::GetAtt": ["FirehoseRole", "Arn"]})}
+    assert p["WriterBackendRoles"] == [{"Fn::GetAtt": ["FirehoseRole", "Arn"]}]
+    assert p["ReaderBackendRoles"] == [{"Ref": "DeveloperBackendRole"}]
+    assert p["InternalUsers"] == {"Ref": "DeveloperUsers"}
+    assert p["Shards"] == {"Ref": "IndexShards"}
+    assert p["Replicas"] == {"Ref": "IndexReplicas"}
+    assert p["RetentionDays"] == {"Ref": "IndexRetentionDays"}
+    assert p["TotalFieldsLimit"] == {"Ref": "IndexTotalFieldsLimit"}
+    assert p["Dashboards"] == "true"
+    assert isinstance(p["SetupVersion"], str) and p["SetupVersion"]
+    # A new code version (new templates, ISM policy, roles or dashboards) makes CloudFormation send
+    # an Update, so the setup is applied again.
+    assert p["CodeVersion"] == {"Ref": "OpenSearchSetupFunction.Version"}
+    assert props(main["Resources"]["OpenSearchSetupFunction"])["AutoPublishAlias"]
+    assert 300 < p["ServiceTimeout"] <= 3600
+    # Every property is one the handler reads, or one that only triggers or orders updates.
+    read = handler_properties()
+    assert {"Endpoint", "WriterBackendRoles", "ReaderBackendRoles", "InternalUsers"} <= read
+    unread = set(p) - read
+    assert unread == {"ServiceToken", "ServiceTimeout", "SetupVersion", "CodeVersion", "DomainIngressRule"}
+
+
+def test_setup_parameters(main):
+    params = main["Parameters"]
+    expected = {
+        "IndexRetentionDays": ("Number", 30),
+        "IndexShards": ("Number", 1),
+        "IndexReplicas": ("Number", 1),
+        "IndexTotalFieldsLimit": ("Number", 1000),
+        "DeveloperBackendRole": ("String", "logpipe-developers"),
+        "DeveloperUsers": ("String", ""),
+    }
+    for name, (kind, value) in expected.items():
+        assert params[name]["Type"] == kind, name
+        assert params[name]["Default"] == value, name
+    assert params["IndexRetentionDays"]["MinValue"] == 1
+    assert params["IndexShards"]["MinValue"] == 1
+    assert (params["IndexTotalFieldsLimit"]["MinValue"], params["IndexTotalFieldsLimit"]["MaxValue"]) == (100, 100000)
+    assert params["DeveloperUsers"]["NoEcho"] is True
+    assert "htpasswd -nbBC 12" in params["DeveloperUsers"]["Description"]
+    (group,) = [
+        g for g in main["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
+        if g["Label"]["default"] == "OpenSearch"
+    ]
+    assert set(expected) <= set(group["Parameters"])
+
+
+def test_every_delivery_stream_waits_for_the_setup(main):
+    # Firehose creates the day's index on its first document: the index template must exist first.
+    streams = resources(main, "AWS::KinesisFirehose::DeliveryStream")
+    assert streams
+    for name, r in streams.items():
+        assert "OpenSearchSetup" in as_list(r.get("DependsOn", [])), name
+
+
+def test_setup_role_reads_only_the_master_user_secret(main):
+    fn = props(main["Resources"]["OpenSearchSetupFunction"])
+    (role,) = refs_to(fn["Role"])
+    assert role == "OpenSearchSetupRole"
+    assert fn["Environment"]["Variables"]["LOGPIPE_MASTER_SECRET_ARN"] == {"Ref": "OpenSearchMasterUserSecret"}
+    assert "ManagedPolicyArns" not in props(main["Resources"][role])
+    (doc,) = [d for where, d in policy_documents(main) if where.startswith(role + "/")]
+    services = set()
+    for s in statements(doc):
+        assert s["Effect"] == "Allow"
+        actions = as_list(s["Action"])
+        services |= {a.split(":")[0] for a in actions}
+        if any(a.startswith("secretsmanager:") for a in actions):
+            assert actions == ["secretsmanager:GetSecretValue"]
+            assert s["Resource"] == {"Ref": "OpenSearchMasterUserSecret"}
+        if any(a.startswith("kms:") for a in actions):
+            assert actions == ["kms:Decrypt"]
+            assert s["Resource"] == {"Fn::GetAtt": ["PipelineKey", "Arn"]}
+            via = s["Condition"]["StringEquals"]["kms:ViaService"]
+            assert via == {"Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com"}
+        if any(a.startswith("logs:") for a in actions):
+            assert s["Resource"] == {"Fn::GetAtt": ["OpenSearchSetupFunctionLogGroup", "Arn"]}
+    # Basic auth carries no IAM identity: no es:* (and nothing else) is needed.
+    assert services == {"logs", "secretsmanager", "kms", "ec2"}
+    # No other role may read any secret.
+    for where, d in policy_documents(main):
+        if not where.startswith(role + "/"):
+            for s in statements(d):
+                assert not any(a.startswith("secretsmanager:") for a in as_list(s["Action"])), where
+
+
+def test_setup_function_environment_matches_main_rs(main):
+    read = set(re.findall(r'env::var\("(LOGPIPE_[A-Z_]+)"\)', SETUP_MAIN_RS.read_text()))
+    assert read == {"LOGPIPE_MASTER_SECRET_ARN"}, "main.rs changed: update the template and this test"
+    env = props(main["Resources"]["OpenSearchSetupFunction"])["Environment"]["Variables"]
+    assert set(env) == read | {"RUST_LOG"}
+
+
+def test_setup_function_is_in_the_vpc_when_the_domain_is(main):
+    res = main["Resources"]
+    fn = props(res["OpenSearchSetupFunction"])
+    assert fn["VpcConfig"] == {
+        "Fn::If": [
+            "InVpc",
+            {"SubnetIds": {"Ref": "VpcSubnetIds"}, "SecurityGroupIds": [{"Ref": "SetupFunctionSecurityGroup"}]},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    sg = res["SetupFunctionSecurityGroup"]
+    assert sg["Condition"] == "InVpc"
+    assert props(sg)["VpcId"] == {"Ref": "VpcId"}
+    assert "SecurityGroupIngress" not in props(sg)
+    for rule in props(sg)["SecurityGroupEgress"]:
+        assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 443, 443)
+    ingress = [
+        r for r in resources(main, "AWS::EC2::SecurityGroupIngress").values()
+        if props(r).get("SourceSecurityGroupId") == {"Ref": "SetupFunctionSecurityGroup"}
+    ]
+    assert len(ingress) == 1
+    (rule,) = ingress
+    assert rule["Condition"] == "InVpc"
+    assert props(rule)["GroupId"] == {"Ref": "DomainSecurityGroup"}
+    assert (props(rule)["IpProtocol"], props(rule)["FromPort"], props(rule)["ToPort"]) == ("tcp", 443, 443)
+    # The setup waits for that rule (it would time out without it).
+    assert props(setup_resource(main))["DomainIngressRule"] == {
+        "Fn::If": ["InVpc", {"Ref": "DomainSecurityGroupHttpsFromSetupFunction"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert props(res["DomainSecurityGroupHttpsFromSetupFunction"]) == props(rule)
+    # Its network interfaces: EC2 permissions only in a VPC.
+    (doc,) = [d for where, d in policy_documents(main) if where.startswith("OpenSearchSetupRole/")]
+    for s in doc["Statement"]:
+        actions = [a for b in branches(s) for a in as_list(b["Action"])]
+        if any(a.startswith("ec2:") for a in actions):
+            assert s["Fn::If"][0] == "InVpc"
+            assert "ec2:CreateNetworkInterface" in actions and "ec2:DeleteNetworkInterface" in actions
+
+
+@pytest.mark.parametrize(
+    "version, allowed",
+    [
+        ("OpenSearch_2.19", True),
+        ("OpenSearch_2.15", True),
+        ("OpenSearch_2.20", True),
+        ("OpenSearch_3.1", True),
+        ("OpenSearch_3.0", True),
+        ("OpenSearch_2.11", False),
+        ("OpenSearch_2.14", False),
+        ("OpenSearch_2.3", False),
+        ("OpenSearch_1.3", False),
+        ("Elasticsearch_7.10", False),
+        ("OpenSearch_2.19 ", False),
+    ],
+)
+def test_engine_version_is_opensearch_2_15_or_later(main, version, allowed):
+    param = main["Parameters"]["EngineVersion"]
+    pattern = re.compile(param["AllowedPattern"])
+    assert bool(pattern.fullmatch(version)) is allowed
+    assert pattern.fullmatch(param["Default"])
+
+
+BCRYPT = "$2y$12$" + "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0"  # 60 characters, the form htpasswd writes
+
+
+@pytest.mark.parametrize(
+    "value, allowed",
+    [
+        ("", True),
+        (f"alice:{BCRYPT}", True),
+        (f"alice:{BCRYPT},bob.smith@example.com:{BCRYPT.replace('$2y$', '$2b$')}", True),
+        ("alice:correct horse battery staple", False),  # a password, not a hash
+        (f"alice:{BCRYPT[:-1]}", False),
+        (f":{BCRYPT}", False),
+        (f"alice:{BCRYPT},", False),
+        (f"al ice:{BCRYPT}", False),
+    ],
+)
+def test_developer_users_take_only_bcrypt_hashes(main, value, allowed):
+    assert len(BCRYPT) == 60
+    pattern = re.compile(main["Parameters"]["DeveloperUsers"]["AllowedPattern"])
+    assert bool(pattern.fullmatch(value)) is allowed
+
+
+@pytest.mark.parametrize(
+    "role, allowed",
+    [
+        ("logpipe-developers", True),
+        ("Log Readers", True),  # a SAML group
+        ("arn:aws:iam::111111111111:role/developers", True),
+        ("*", False),
+        ("dev*", False),
+        ("dev?", False),
+        ("", False),
+        (" developers", False),
+    ],
+)
+def test_developer_backend_role_is_never_a_wildcard(main, role, allowed):
+    pattern = re.compile(main["Parameters"]["DeveloperBackendRole"]["AllowedPattern"])
+    assert bool(pattern.fullmatch(role)) is allowed
+    assert pattern.fullmatch(main["Parameters"]["DeveloperBackendRole"]["Default"])
+
+
+def test_nothing_maps_a_wildcard(main):
+    # Role mappings name concrete principals only: references to one role and one parameter whose
+    # pattern refuses wildcards, never literal strings.
+    p = props(setup_resource(main))
+    for key in ("WriterBackendRoles", "ReaderBackendRoles"):
+        for entry in p[key]:
+            assert isinstance(entry, dict) and len(refs_to(entry)) == 1, f"{key}: {entry}"
+            assert "*" not in json.dumps(entry), f"{key}: {entry}"
+    assert "ReaderUsers" not in p
 
 
 # ------------------------------------------------------------------ least privilege
@@ -373,7 +637,7 @@ def test_no_wildcard_resource_on_s3_firehose_kinesis_actions(main, member):
 
 
 def test_each_function_role_names_one_stream_one_key_and_its_failed_prefix(main):
-    for name, r in resources(main, "AWS::Serverless::Function").items():
+    for name, r in data_functions(main).items():
         (role,) = refs_to(props(r)["Role"])
         (doc,) = [d for where, d in policy_documents(main) if where.startswith(role + "/")]
         by_action: dict[str, list] = {}
@@ -418,6 +682,10 @@ def test_sam_transform_adds_no_permission_or_role(main, monkeypatch):
     for name in resources(main, "AWS::Serverless::Function"):
         assert out[name]["Type"] == "AWS::Lambda::Function"
         assert out[name]["Properties"]["Architectures"] == ["arm64"]
+    # The setup's CodeVersion is the version SAM publishes for the setup function's code.
+    (version,) = refs_to(out["OpenSearchSetup"]["Properties"]["CodeVersion"])
+    assert out[version]["Type"] == "AWS::Lambda::Version"
+    assert out[version]["Properties"]["FunctionName"] == {"Ref": "OpenSearchSetupFunction"}
 
 
 # ------------------------------------------------------------------ cross-account destination
@@ -581,7 +849,8 @@ def alarmed(t: dict, namespace: str, metric: str) -> set[str]:
 
 
 def test_alarms_cover_functions_queues_streams_and_failed_records(main):
-    functions = set(resources(main, "AWS::Serverless::Function"))
+    # The setup function is not alarmed: a failed setup fails the deploy, which shows the reason.
+    functions = set(data_functions(main))
     streams = set(resources(main, "AWS::KinesisFirehose::DeliveryStream"))
     assert alarmed(main, "AWS/Lambda", "Errors") == functions
     assert alarmed(main, "logpipe", "FailedStored") == functions
@@ -597,12 +866,19 @@ def test_alarms_cover_functions_queues_streams_and_failed_records(main):
 
 
 def test_outputs(main):
+    outputs = main["Outputs"]
     wanted = {
         "DomainEndpoint", "DashboardsUrl", "AlbDeliveryStreamName", "CloudFrontDeliveryStreamName",
         "CloudWatchDeliveryStreamName", "ArchiveBucketName", "FailedRecordBucketName", "AlbLogBucketName",
-        "CloudFrontLogBucketName", "DestinationArn",
+        "CloudFrontLogBucketName", "DestinationArn", "OpenSearchSetupReport", "MasterUserSecretArn",
     }
-    assert wanted <= set(main["Outputs"])
+    assert wanted <= set(outputs)
+    assert outputs["DashboardsUrl"]["Value"] == {"Fn::Sub": "https://${OpenSearchDomain.DomainEndpoint}/_dashboards"}
+    assert outputs["MasterUserSecretArn"]["Value"] == {"Ref": "OpenSearchMasterUserSecret"}
+    # The report names each Data attribute the handler returns, and nothing else.
+    report = outputs["OpenSearchSetupReport"]["Value"]["Fn::Sub"]
+    attributes = set(re.findall(r"\$\{OpenSearchSetup\.(\w+)\}", report))
+    assert attributes == handler_data_keys() == {"Created", "Updated", "Unchanged"}
 
 
 def test_every_checkov_skip_has_a_reason(main, member):

@@ -1,6 +1,7 @@
 """Copies of the templates with other parameter defaults, so that linters which evaluate conditions
 with the defaults (checkov drops a resource whose condition is false) also see the other branches:
-VPC placement, existing log buckets, organization or account senders, optional alarms and expiry.
+VPC placement, existing log buckets, organization or account senders, optional alarms and expiry,
+and non-default OpenSearch setup values (which cfn-lint checks against the parameters' patterns).
 
     python tests/template/variants.py OUT_DIR     writes OUT_DIR/<name>.yaml for every variant
 """
@@ -40,6 +41,11 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
             "SenderAccountIds": "111111111111,222222222222",
             "ElbAccountId": "127311923021",
             "DataNodeCount": "1",
+            "IndexReplicas": "0",
+            "EngineVersion": "OpenSearch_3.1",
+            "DeveloperBackendRole": "Log Readers",
+            "DeveloperUsers": "alice:$2y$12$abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0,"
+            "bob@example.com:$2b$12$abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0",
         },
     ),
     "member-account-organization": (
