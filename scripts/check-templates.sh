@@ -109,7 +109,7 @@ if ((build)); then
   rustup target add aarch64-unknown-linux-gnu
   # cargo-lambda and the zig cross-linker (python -m ziglang) come from the lambda virtualenv.
   PATH="$PWD/$TOOLS/lambda/bin:$PATH" timed "sam build" "$TOOLS/sam/bin/sam" build --template template.yaml
-  for fn in AlbLogsFunction CloudFrontLogsFunction CloudWatchForwarderFunction KinesisRelayFunction; do
+  for fn in AlbLogsFunction CloudFrontLogsFunction CloudWatchForwarderFunction KinesisRelayFunction OpenSearchSetupFunction; do
     bin=.aws-sam/build/$fn/bootstrap
     [[ -x $bin ]] || { echo "missing $bin" >&2; exit 1; }
     # ELF header: class 64-bit (byte 4 = 2), machine AArch64 (bytes 18-19 = 0xb7 0x00).
