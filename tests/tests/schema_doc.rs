@@ -18,8 +18,21 @@ fn schema_examples_match_the_parsers() {
     let doc = std::fs::read_to_string(root().join("docs/schema.md")).unwrap();
     let examples = json_blocks(&doc);
     assert!(examples.len() >= 4, "one example per format plus an error document");
+    // One sample per format beyond the three S3 objects (events/samples/).
+    let samples = [
+        "events/samples/alb_conn.log",
+        "events/samples/nlb.log",
+        "events/samples/clb.log",
+        "events/samples/s3_access.log",
+        "events/samples/vpcflow.log",
+        "events/samples/vpcflow_custom.log",
+        "events/samples/cloudfront_v2.json.log",
+        "events/samples/cloudfront_v2_w3c.log",
+        "events/samples/cloudfront_realtime.log",
+    ];
     let out = logpipe()
         .args(["parse", ALB_OBJECT, CLOUDFRONT_OBJECT, CLOUDWATCH_OBJECT])
+        .args(samples)
         .output()
         .unwrap();
     assert!(out.status.success());
