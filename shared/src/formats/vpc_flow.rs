@@ -15,7 +15,7 @@
 //!
 //! | # | AWS field (version) | JSON field | type |
 //! |---|---|---|---|
-//! | 1 | `version` (2) | `version` | integer |
+//! | 1 | `version` (2) | `version` | string |
 //! | 2 | `account-id` (2) | `account_id` | string |
 //! | 3 | `interface-id` (2) | `interface_id` | string |
 //! | 4 | `srcaddr` (2) | `srcaddr` | string |
@@ -128,7 +128,7 @@ const fn known(aws: &'static str, name: &'static str, kind: Kind) -> Known {
 
 /// Every documented field, in the order of AWS's table.
 const KNOWN: [Known; 41] = [
-    known("version", "version", Kind::Int),
+    known("version", "version", Kind::Str),
     known("account-id", "account_id", Kind::Str),
     known("interface-id", "interface_id", Kind::Str),
     known("srcaddr", "srcaddr", Kind::Str),
@@ -486,7 +486,7 @@ mod tests {
         let base = |ts: &str, more: Value| {
             merge(
                 common(ts),
-                merge(json!({"version": 2, "account_id": "123456789010"}), more),
+                merge(json!({"version": "2", "account_id": "123456789010"}), more),
             )
         };
         vec![
@@ -592,7 +592,7 @@ mod tests {
             Ok(Some(merge(
                 common("2019-08-27T19:12:13Z"),
                 json!({
-                    "version": 3, "vpc_id": "vpc-abcdefab012345678", "subnet_id": "subnet-aaaaaaaa012345678",
+                    "version": "3", "vpc_id": "vpc-abcdefab012345678", "subnet_id": "subnet-aaaaaaaa012345678",
                     "instance_id": "i-01234567890123456", "interface_id": "eni-1235b8ca123456789",
                     "account_id": "123456789010", "type": "IPv4", "srcaddr": src, "dstaddr": dst,
                     "srcport": sport, "dstport": dport, "pkt_srcaddr": src, "pkt_dstaddr": dst, "protocol": 6,
@@ -619,7 +619,7 @@ mod tests {
         let want = merge(
             common("2021-03-26T03:28:12Z"),
             json!({
-                "version": 5, "srcaddr": "10.0.0.71", "dstaddr": "52.95.128.179", "srcport": 34210, "dstport": 80,
+                "version": "5", "srcaddr": "10.0.0.71", "dstaddr": "52.95.128.179", "srcport": 34210, "dstport": 80,
                 "protocol": 6, "start": "2021-03-26T03:28:12Z", "end": "2021-03-26T03:29:09Z", "type": "IPv4",
                 "packets": 7, "bytes": 471, "account_id": "123456789012", "vpc_id": "vpc-abcdefab012345678",
                 "subnet_id": "subnet-aaaaaaaa012345678", "instance_id": "i-0c50d5961bcb2d47b",
@@ -688,7 +688,7 @@ mod tests {
         let want = merge(
             common("2026-11-22T05:00:00Z"),
             json!({
-                "version": 8, "start": "2026-11-22T05:00:00Z",
+                "version": "8", "start": "2026-11-22T05:00:00Z",
                 "ecs_cluster_arn": "arn:aws:ecs:us-east-2:123456789012:cluster/web", "ecs_cluster_name": "web",
                 "ecs_container_instance_arn": "arn:aws:ecs:us-east-2:123456789012:container-instance/web/0a1b2c",
                 "ecs_container_instance_id": "0a1b2c", "ecs_container_id": "3f4e5d6c7b8a",
@@ -714,7 +714,7 @@ mod tests {
         let want = merge(
             common("2014-12-14T04:07:50Z"),
             json!({
-                "version": 10, "resource_id": "res-123", "srcaddr": "10.0.0.1", "interface_id": "eni-1",
+                "version": "10", "resource_id": "res-123", "srcaddr": "10.0.0.1", "interface_id": "eni-1",
                 "end": "2014-12-14T04:07:50Z", "extra_fields": ["10.0.0.9", "spoof", "long", "tail"]
             }),
         );
@@ -781,7 +781,7 @@ mod tests {
                 "alb_line",
                 VpcFlowParser::default(),
                 r#"http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0""#,
-                ParseError::invalid("version", "an integer", "http"),
+                ParseError::invalid("srcport", "an integer", "0.000"),
             ),
             (
                 "s3_access_line",
@@ -905,7 +905,7 @@ mod tests {
             "@timestamp": "2026-11-22T05:00:25Z",
             "log_type": "vpcflow",
             "event_id": "79a8ac2d1d42156dbca51834d3d4d1a3-9",
-            "version": 8,
+            "version": "8",
             "account_id": "123456789012",
             "vpc_id": "vpc-0abcdef1234567890",
             "subnet_id": "subnet-0123456789abcdef0",
