@@ -125,16 +125,25 @@ fn closing_the_pipe_early_is_not_an_error() {
 #[test]
 fn unknown_format_name_is_rejected_with_the_choices() {
     let out = logpipe()
-        .args(["parse", "--format", "nlb", ALB_OBJECT])
+        .args(["parse", "--format", "elb", ALB_OBJECT])
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("alb, cloudfront, cloudwatch or auto"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown format `elb`"), "{stderr}");
+    assert!(stderr.contains("alb, alb_connection, nlb, clb, cloudfront"), "{stderr}");
+    assert!(stderr.contains("vpcflow, cloudwatch or auto"), "{stderr}");
 }
 
 #[test]
 fn every_subcommand_has_help() {
-    for args in [&["--help"][..], &["parse", "--help"], &["ship", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["parse", "--help"],
+        &["ship", "--help"],
+        &["opensearch", "apply", "--help"],
+        &["opensearch", "render", "--help"],
+    ] {
         let out = logpipe().args(args).output().unwrap();
         assert!(out.status.success(), "{args:?}");
         assert!(

@@ -728,9 +728,21 @@ fn every_field_logpipe_writes_is_mapped_with_a_type_that_accepts_it() {
         let label = path.strip_prefix(root()).unwrap_or(path).display().to_string();
         docs.extend(parse(&label, path, &[]));
     }
+    // One sample file per format beyond the S3 objects (NLB, VPC flow, CloudFront v2, …), detected.
+    let mut samples = Vec::new();
+    files_under(&root().join("events/samples"), &mut samples);
+    samples.sort();
+    for path in &samples {
+        let label = path.strip_prefix(root()).unwrap_or(path).display().to_string();
+        docs.extend(parse(&label, path, &[]));
+    }
     let mut events = Vec::new();
     files_under(&root().join("events"), &mut events);
-    events.retain(|p| p.extension() == Some(OsStr::new("json")) && !p.starts_with(root().join("events/objects")));
+    events.retain(|p| {
+        p.extension() == Some(OsStr::new("json"))
+            && !p.starts_with(root().join("events/objects"))
+            && !p.starts_with(root().join("events/samples"))
+    });
     events.sort();
     for (i, event) in events.iter().enumerate() {
         let function = event

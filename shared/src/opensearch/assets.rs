@@ -29,7 +29,16 @@ pub fn component_templates() -> &'static [Asset] {
 pub fn index_templates() -> &'static [Asset] {
     const A: &[Asset] = &[
         asset!("logpipe-alb", "index-templates/logs-alb.json"),
+        asset!("logpipe-alb_connection", "index-templates/logs-alb_connection.json"),
+        asset!("logpipe-nlb", "index-templates/logs-nlb.json"),
+        asset!("logpipe-clb", "index-templates/logs-clb.json"),
         asset!("logpipe-cloudfront", "index-templates/logs-cloudfront.json"),
+        asset!(
+            "logpipe-cloudfront_realtime",
+            "index-templates/logs-cloudfront_realtime.json"
+        ),
+        asset!("logpipe-s3_access", "index-templates/logs-s3_access.json"),
+        asset!("logpipe-vpcflow", "index-templates/logs-vpcflow.json"),
         asset!("logpipe-cloudwatch", "index-templates/logs-cloudwatch.json"),
         asset!("logpipe-application", "index-templates/logs-application.json"),
         asset!("logpipe-unknown", "index-templates/logs-unknown.json"),
