@@ -66,7 +66,7 @@
 //!   an IP address or a time that cannot be read. When several keys feed one field, the first one
 //!   with a value wins.
 //! - A line without `requestTimeEpoch` or `requestTime` is an error: there is no other time.
-//! - `json` follows the flat_object rules of [`super::cloudtrail::json_input::FreeForm`].
+//! - `json` follows the flat_object rules of `cloudtrail::json_input::FreeForm`.
 //! - The document id is the pipeline's positional id.
 
 use super::cloudtrail::json_input::{get, members, object_members, text, uint, FreeForm, Member, Members};

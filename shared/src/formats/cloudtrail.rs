@@ -86,7 +86,7 @@
 //!   `readOnly`, a `userIdentity` that is not an object) makes the event an error. Booleans are
 //!   accepted as JSON booleans or as the strings `"true"` / `"false"` (as `mfaAuthenticated` is logged).
 //! - Free-form values are copied as they are, with the changes OpenSearch's `flat_object` type needs
-//!   (see [`json_input::FreeForm`]): `null` members and elements are dropped, an empty or repeated key
+//!   (see `json_input::FreeForm`): `null` members and elements are dropped, an empty or repeated key
 //!   is dropped (the first one is kept), a string longer than 16 KiB or a key longer than 1 KiB is cut
 //!   on a character boundary (and `values_truncated` is set), a value that is neither an object nor an
 //!   array of objects is wrapped as `{"value": …}`, and an empty object or array is left out.
@@ -1653,5 +1653,9 @@ mod tests {
             let _ = p.parse_line(line, "id", &mut out);
             let _ = for_each_record(line, &mut |_, e| p.write_event(e, "id", &mut out).map(|_| ()));
         }
+        // Balanced nesting deeper than serde_json's recursion limit: an error, not a crash.
+        let deep = UPDATE_TRAIL_ERROR.replace(r#"{"name": "myTrail2"}"#, &("[".repeat(300) + &"]".repeat(300)));
+        out.clear();
+        assert!(p.parse_line(&deep, "id", &mut out).is_err());
     }
 }

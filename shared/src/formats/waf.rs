@@ -58,7 +58,7 @@
 //!   not an IP address, a `responseCodeSent` that is not an integer, a header without a string `name`.
 //! - Header names are lower-cased for `http_request_headers`; values are kept exactly, `-` and `""`
 //!   included; an empty name is dropped; a repeated name gives an array of its values in log order.
-//! - Free-form values follow the flat_object rules of [`super::cloudtrail::json_input::FreeForm`]
+//! - Free-form values follow the flat_object rules of `cloudtrail::json_input::FreeForm`
 //!   (`null` dropped, long strings cut at 16 KiB, a value that is not an object or an array of objects
 //!   wrapped as `{"value": …}`, empty values left out).
 //! - The document id is the pipeline's positional id: WAF has no event id, and `requestId` is not
