@@ -212,8 +212,22 @@ fn run<B: BufRead>(
                 }),
             }
         }
+        Some(Format::CloudTrail) => {
+            let mut whole = Vec::new();
+            match lines.read_whole(&mut whole) {
+                Ok(()) => {
+                    formats::cloudtrail::process_input(&whole, source, sink, &mut summary)?;
+                    None
+                }
+                Err(e) => Some(DecodeFailure {
+                    error: into_decode_error(e),
+                    line: None,
+                    partial: String::new(),
+                }),
+            }
+        }
         Some(f) => {
-            let parser = formats::line_parser(f).expect("every format but CloudWatch is line-based");
+            let parser = formats::line_parser(f).expect("every other format is line-based");
             run_lines(lines, parser, source, sink, &mut summary)?
         }
         None => run_lines(lines, Box::new(Unrecognized), source, sink, &mut summary)?,

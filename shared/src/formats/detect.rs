@@ -3,8 +3,10 @@
 //! Precedence, first match wins (decided on the decoded content, after any gzip layer):
 //! 1. `#Version:` or `#Fields:` → CloudFront; standard logging v2 when the `#Fields` line names a
 //!    field legacy files do not have (`timestamp(ms)`, `DistributionId`, `origin-fbl`, …).
-//! 2. `{` → a CloudFront v2 JSON record when its keys are CloudFront's; otherwise CloudWatch Logs
-//!    (a subscription payload or a Lambda `awslogs` event).
+//! 2. `{` → CloudTrail (`{"Records":` or an event with `eventVersion` and `eventSource`), AWS WAF
+//!    (`webaclId` and `terminatingRuleId`), API Gateway JSON access log (`requestId` with
+//!    `httpMethod` or `routeKey`), a CloudFront v2 JSON record (CloudFront's keys), in this order;
+//!    otherwise CloudWatch Logs (a subscription payload or a Lambda `awslogs` event).
 //! 3. `H4sI` (base64 of gzip, as in `awslogs.data`) or gzip nested inside the outer gzip (Firehose
 //!    objects of gzip'd records) → CloudWatch Logs.
 //! 4. A first line of at least 20 tab-separated fields starting with a `YYYY-MM-DD` date and an
@@ -14,13 +16,17 @@
 //! 6. Each remaining format's own strict check of the first line, in this order: CloudFront
 //!    real-time (epoch seconds with milliseconds, tab, IP), NLB (`tls 2.0 …`), Classic ELB (time,
 //!    name, `ip:port`), ALB connection log (time, IP, port), S3 server access log (owner, bucket,
-//!    `[time]`), VPC flow log (its header line or a v2 record). The checks exclude each other.
+//!    `[time]`), VPC flow log (its header line or a v2 record), API Gateway CLF access log. The
+//!    checks exclude each other.
 //!
 //! Nothing matched: `None`, and the pipeline turns every line into an `unknown_format` error
 //! document rather than guessing.
 
 use super::Format;
 use crate::timestamp::Timestamp;
+
+/// A format's own strict test of a first line.
+type Check = (fn(&str) -> bool, Format);
 
 /// ALB request types (the `type` field).
 const ALB_TYPES: [&str; 6] = ["http", "https", "h2", "grpcs", "ws", "wss"];
@@ -42,11 +48,14 @@ pub fn detect(head: &[u8]) -> Option<Format> {
         return Some(if v2 { Format::CloudFrontV2 } else { Format::CloudFront });
     }
     if head.starts_with(b"{") {
-        return Some(if super::cloudfront_v2::recognise(line) {
-            Format::CloudFrontV2
-        } else {
-            Format::CloudWatch
-        });
+        let json: [Check; 4] = [
+            (super::cloudtrail::recognise, Format::CloudTrail),
+            (super::waf::recognise, Format::Waf),
+            (super::apigateway::recognise, Format::ApiGateway),
+            (super::cloudfront_v2::recognise, Format::CloudFrontV2),
+        ];
+        let found = json.into_iter().find(|(check, _)| check(line)).map(|(_, f)| f);
+        return Some(found.unwrap_or(Format::CloudWatch));
     }
     if head.starts_with(b"H4sI") || crate::decode::is_gzip(head) {
         return Some(Format::CloudWatch);
@@ -63,13 +72,14 @@ pub fn detect(head: &[u8]) -> Option<Format> {
             return Some(Format::Alb);
         }
     }
-    let checks: [(fn(&str) -> bool, Format); 6] = [
+    let checks: [Check; 7] = [
         (super::cloudfront_realtime::recognise, Format::CloudFrontRealtime),
         (super::nlb::recognise, Format::Nlb),
         (super::clb::recognise, Format::Clb),
         (super::alb_conn::recognise, Format::AlbConnection),
         (super::s3_access::recognise, Format::S3Access),
         (super::vpc_flow::recognise, Format::VpcFlow),
+        (super::apigateway::recognise, Format::ApiGateway),
     ];
     checks
         .into_iter()
@@ -117,7 +127,7 @@ mod sample_tests {
     /// Every sample file of every format is detected as its own format from its start.
     #[test]
     fn each_sample_file_is_detected_as_its_format() {
-        let samples: [(&str, &str, Format); 10] = [
+        let samples: [(&str, &str, Format); 13] = [
             ("nlb", include_str!("../../../events/samples/nlb.log"), Format::Nlb),
             ("clb", include_str!("../../../events/samples/clb.log"), Format::Clb),
             (
@@ -154,6 +164,17 @@ mod sample_tests {
                 "cloudfront_realtime",
                 include_str!("../../../events/samples/cloudfront_realtime.log"),
                 Format::CloudFrontRealtime,
+            ),
+            ("waf", include_str!("../../../events/samples/waf.log"), Format::Waf),
+            (
+                "cloudtrail",
+                include_str!("../../../events/samples/cloudtrail.json"),
+                Format::CloudTrail,
+            ),
+            (
+                "apigateway",
+                include_str!("../../../events/samples/apigateway.log"),
+                Format::ApiGateway,
             ),
             (
                 "cloudfront_legacy_header",

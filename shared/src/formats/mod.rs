@@ -47,13 +47,19 @@ pub enum Format {
     S3Access,
     /// VPC flow logs (default or header-declared format).
     VpcFlow,
+    /// AWS WAF logs (JSON lines).
+    Waf,
+    /// CloudTrail: log files (`{"Records":[…]}`) or single events.
+    CloudTrail,
+    /// API Gateway access logs (JSON or CLF).
+    ApiGateway,
     /// CloudWatch Logs subscription payloads.
     CloudWatch,
 }
 
 impl Format {
     /// Every format, in the order they are documented.
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 13] = [
         Format::Alb,
         Format::AlbConnection,
         Format::Nlb,
@@ -63,6 +69,9 @@ impl Format {
         Format::CloudFrontRealtime,
         Format::S3Access,
         Format::VpcFlow,
+        Format::Waf,
+        Format::CloudTrail,
+        Format::ApiGateway,
         Format::CloudWatch,
     ];
 
@@ -77,6 +86,9 @@ impl Format {
             Format::CloudFrontRealtime => "cloudfront_realtime",
             Format::S3Access => "s3_access",
             Format::VpcFlow => "vpcflow",
+            Format::Waf => waf::LOG_TYPE,
+            Format::CloudTrail => cloudtrail::LOG_TYPE,
+            Format::ApiGateway => apigateway::LOG_TYPE,
             Format::CloudWatch => "cloudwatch",
         }
     }
@@ -144,7 +156,8 @@ pub trait LineParser {
     fn parse_line(&mut self, line: &str, event_id: &str, out: &mut Vec<u8>) -> Result<LineOutcome, ParseError>;
 }
 
-/// A fresh parser for a line-based format; `None` for CloudWatch, which is not line-based.
+/// A fresh parser for a line-based format; `None` for CloudWatch Logs and CloudTrail, whose inputs
+/// are read whole (a CloudTrail log file is one JSON object on one line).
 pub fn line_parser(format: Format) -> Option<Box<dyn LineParser + Send>> {
     Some(match format {
         Format::Alb => Box::new(alb::AlbParser),
@@ -156,6 +169,8 @@ pub fn line_parser(format: Format) -> Option<Box<dyn LineParser + Send>> {
         Format::CloudFrontRealtime => Box::new(cloudfront_realtime::CloudFrontRealtimeParser::default()),
         Format::S3Access => Box::new(s3_access::S3AccessParser),
         Format::VpcFlow => Box::new(vpc_flow::VpcFlowParser::default()),
-        Format::CloudWatch => return None,
+        Format::Waf => Box::new(waf::WafParser::default()),
+        Format::ApiGateway => Box::new(apigateway::ApiGatewayParser::default()),
+        Format::CloudTrail | Format::CloudWatch => return None,
     })
 }
