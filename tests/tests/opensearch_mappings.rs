@@ -728,9 +728,11 @@ fn every_field_logpipe_writes_is_mapped_with_a_type_that_accepts_it() {
         let label = path.strip_prefix(root()).unwrap_or(path).display().to_string();
         docs.extend(parse(&label, path, &[]));
     }
-    // One sample file per format beyond the S3 objects (NLB, VPC flow, CloudFront v2, …), detected.
+    // One sample file per format beyond the S3 objects (NLB, VPC flow, CloudFront v2, …), detected,
+    // and lines crafted to carry every documented field the samples lack (tests/data/coverage/).
     let mut samples = Vec::new();
     files_under(&root().join("events/samples"), &mut samples);
+    files_under(&root().join("tests/data/coverage"), &mut samples);
     samples.sort();
     for path in &samples {
         let label = path.strip_prefix(root()).unwrap_or(path).display().to_string();

@@ -29,6 +29,9 @@ fn schema_examples_match_the_parsers() {
         "events/samples/cloudfront_v2.json.log",
         "events/samples/cloudfront_v2_w3c.log",
         "events/samples/cloudfront_realtime.log",
+        "events/samples/waf.log",
+        "events/samples/cloudtrail.json",
+        "events/samples/apigateway.log",
     ];
     let out = logpipe()
         .args(["parse", ALB_OBJECT, CLOUDFRONT_OBJECT, CLOUDWATCH_OBJECT])
