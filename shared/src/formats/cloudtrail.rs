@@ -271,7 +271,7 @@ pub fn process_input(
 }
 
 /// The event's own `eventID`, when it is the document's id (see the module docs).
-fn own_event_id(event: &str) -> Option<String> {
+pub(crate) fn own_event_id(event: &str) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Id {
         #[serde(rename = "eventID")]

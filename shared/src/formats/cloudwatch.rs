@@ -65,6 +65,13 @@
 //! (`101.25`, `102`); parts that are unknown or whose value is not a number with the expected unit are
 //! skipped (the raw `message` still has them).
 //!
+//! # Messages in other formats
+//!
+//! VPC flow logs, API Gateway access logs, CloudTrail and AWS WAF logs delivered to a log group are
+//! parsed by their own format: their events become `vpcflow`, `apigateway`, `cloudtrail` or `waf`
+//! documents with `owner`, `log_group` and `log_stream` added. The log group's name, a per-deployment
+//! setting, or each message's content decides; see [`super::cloudwatch_messages`].
+//!
 //! # Rules
 //!
 //! * Every log event of a `DATA_MESSAGE` becomes one document, or one error document (kind
@@ -87,6 +94,8 @@
 //!   included; wrappers themselves are not payloads), `control_messages`, `log_events`, `documents`,
 //!   `event_errors`, `payload_errors`, `error_documents`, with `log_events == documents + event_errors`.
 
+use super::cloudwatch_messages::{append_context, by_content, GroupRule, MessageParsers, MessageRules};
+use super::{Format, LineOutcome};
 use crate::decode;
 use crate::document::{begin_document, cap_at_char_boundary, write_error_document, Doc, ErrorOrigin, Source};
 use crate::error::ParseError;
@@ -140,6 +149,7 @@ pub fn process_input(
         out: Vec::with_capacity(4096),
         event_id: String::with_capacity(64),
         units: 0,
+        messages: MessageParsers::default(),
     };
     let top = Src {
         what: "the input",
@@ -396,6 +406,8 @@ struct Run<'r> {
     event_id: String,
     /// Payloads and failures numbered so far.
     units: u64,
+    /// Parsers of messages in other formats (VPC flow logs, CloudTrail, …).
+    messages: MessageParsers,
 }
 
 impl Run<'_> {
@@ -566,11 +578,22 @@ impl Run<'_> {
             return self.payload_error("DATA_MESSAGE without logEvents".to_owned(), raw);
         };
         let n = self.next_unit();
+        let rules = MessageRules::from_env();
+        let group_rule = rules.group(envelope.log_group.as_ref().map(Text::as_str));
         for (k, event) in events.iter().enumerate() {
             self.summary.log_events += 1;
             match event.read() {
                 Ok(event) => {
                     self.set_event_id(event.id.as_deref(), n, k + 1);
+                    let format = match group_rule {
+                        GroupRule::Format(f) => Some(f),
+                        GroupRule::Plain => None,
+                        GroupRule::ByContent => by_content(&event.message),
+                    };
+                    if let Some(format) = format {
+                        self.structured_event(rules, envelope, format, &event.message)?;
+                        continue;
+                    }
                     self.write_event(envelope, &event.timestamp, &event.message);
                     self.summary.documents += 1;
                     self.accept(event.timestamp, false)?;
@@ -618,6 +641,55 @@ impl Run<'_> {
         w.end();
     }
 
+    /// A log event whose message is another format (see [`super::cloudwatch_messages`]): that
+    /// format's document plus the CloudWatch context, or an error document of that format.
+    fn structured_event<E>(
+        &mut self,
+        rules: &MessageRules,
+        envelope: &Envelope<'_, E>,
+        format: Format,
+        message: &str,
+    ) -> Result<(), SinkError> {
+        self.out.clear();
+        let parsed = self
+            .messages
+            .parse(rules, format, message, &self.event_id, &mut self.out);
+        let log_type = format.log_type();
+        let context = [
+            ("owner", envelope.owner.as_ref().map(Text::as_str)),
+            ("log_group", envelope.log_group.as_ref().map(Text::as_str)),
+            ("log_stream", envelope.log_stream.as_ref().map(Text::as_str)),
+        ];
+        match parsed {
+            Ok((LineOutcome::Document(ts), own_id)) => {
+                append_context(&mut self.out, &context);
+                if let Some(id) = own_id {
+                    self.event_id = id;
+                }
+                self.summary.documents += 1;
+                self.accept_as(log_type, ts, false)
+            }
+            Ok((LineOutcome::Header, _)) => {
+                // A VPC flow header line logged as an event: it carries no flow.
+                self.summary.headers += 1;
+                Ok(())
+            }
+            Err(error) => {
+                let ts = Timestamp::now();
+                self.out.clear();
+                let origin = ErrorOrigin {
+                    source: self.source.name(),
+                    line: None,
+                };
+                write_error_document(&mut self.out, &ts, log_type, &self.event_id, &error, origin, message);
+                append_context(&mut self.out, &context);
+                self.summary.event_errors += 1;
+                self.summary.error_documents += 1;
+                self.accept_as(log_type, ts, true)
+            }
+        }
+    }
+
     /// An error document for a log event, with `self.event_id`; `@timestamp` is the event's when
     /// it has a valid one, else now.
     fn event_error(&mut self, error: &ParseError, ts: Option<Timestamp>, raw: &str) -> Result<(), SinkError> {
@@ -653,9 +725,14 @@ impl Run<'_> {
 
     /// Hands `self.out` to the sink.
     fn accept(&mut self, timestamp: Timestamp, is_error: bool) -> Result<(), SinkError> {
+        self.accept_as(LOG_TYPE, timestamp, is_error)
+    }
+
+    /// Hands `self.out`, a document of `log_type`, to the sink.
+    fn accept_as(&mut self, log_type: &'static str, timestamp: Timestamp, is_error: bool) -> Result<(), SinkError> {
         self.sink.accept(Doc {
             json: &self.out,
-            log_type: LOG_TYPE,
+            log_type,
             timestamp,
             event_id: &self.event_id,
             is_error,
@@ -1539,6 +1616,7 @@ mod tests {
                 out: Vec::new(),
                 event_id: String::new(),
                 units: 0,
+                messages: MessageParsers::default(),
             };
             run.lenient_value(text, 0).unwrap();
             let (fast, fast_summary) = run_case(&c.input, &c.limits);
@@ -1650,5 +1728,36 @@ mod tests {
         assert_eq!(docs[4]["init_duration_ms"], json!(182.36));
         assert_eq!(docs[4]["xray_sampled"], json!(true));
         assert_eq!(docs[5]["log_group"], json!("/ecs/checkout"));
+    }
+
+    /// Log events of other formats (see `cloudwatch_messages`) become that format's documents with the
+    /// CloudWatch context; one that does not parse becomes that format's error document.
+    #[test]
+    fn messages_of_other_formats_get_their_own_documents() {
+        let flow = "2 123456789012 eni-0a1b2c3d4e5f60718 203.0.113.12 10.0.1.5 49761 443 6 14 4249 1795323600 1795323660 ACCEPT OK";
+        let mut vpc = data_message(vec![event("e1", MS, flow), event("e2", MS, "not a flow record")]);
+        vpc["logGroup"] = json!("/aws/vpc/flowlogs-prod");
+        let trail = r#"{"eventVersion":"1.09","eventTime":"2026-11-22T05:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"11111111-2222-3333-4444-555555555555","awsRegion":"us-east-2"}"#;
+        let mut by_content = data_message(vec![event("e3", MS, trail), event("e4", MS, "plain text")]);
+        by_content["logGroup"] = json!("/org/audit");
+        let input = format!("{vpc}{by_content}");
+        let (docs, summary) = run_case(input.as_bytes(), &Limits::default());
+        assert_eq!(docs.len(), 4, "{docs:#?}");
+        assert_eq!(docs[0]["log_type"], "vpcflow");
+        assert_eq!(docs[0]["event_id"], "e1");
+        assert_eq!(docs[0]["srcaddr"], "203.0.113.12");
+        assert_eq!(docs[0]["log_group"], "/aws/vpc/flowlogs-prod");
+        assert_eq!(docs[0]["owner"], "123456789012");
+        assert_eq!(docs[1]["log_type"], "vpcflow");
+        assert_eq!(docs[1]["error"]["source"], SOURCE);
+        assert_eq!(docs[1]["message"], "not a flow record");
+        assert_eq!(docs[1]["log_group"], "/aws/vpc/flowlogs-prod");
+        assert_eq!(docs[2]["log_type"], "cloudtrail");
+        assert_eq!(docs[2]["event_id"], "11111111-2222-3333-4444-555555555555");
+        assert_eq!(docs[2]["log_group"], "/org/audit");
+        assert_eq!(docs[3]["log_type"], "cloudwatch");
+        assert_eq!(docs[3]["message"], "plain text");
+        assert_eq!(summary.log_events, summary.documents + summary.event_errors);
+        assert_eq!((summary.documents, summary.event_errors), (3, 1));
     }
 }

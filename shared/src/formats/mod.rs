@@ -13,6 +13,7 @@ pub mod cloudfront_realtime;
 pub mod cloudfront_v2;
 pub mod cloudtrail;
 pub mod cloudwatch;
+pub mod cloudwatch_messages;
 mod detect;
 pub mod nlb;
 pub mod s3_access;
