@@ -29,7 +29,7 @@ pub use failed::{
 pub use firehose::{CallError, EntryError, FirehoseApi, FirehoseSink};
 pub use retry::RetryPolicy;
 pub use route::{StreamMap, StreamMapError, StreamRouter};
-pub use ship::{BatchingSink, ShipError, ShipReport, Shipper, MAX_HELD_BYTES, MAX_HELD_RECORDS};
+pub use ship::{BatchingSink, ShipError, ShipReport, Shipper, MAX_HELD_BYTES};
 
 use bytes::Bytes;
 use std::future::Future;

@@ -9,10 +9,10 @@
 //! [`FirehoseSink`](super::FirehoseSink)), because a PutRecordBatch call targets one stream. A
 //! stream's batch goes out when it is full, and every batch at the end. Memory stays bounded
 //! whatever the input size and however many streams: the batches being filled hold at most
-//! [`MAX_HELD_RECORDS`] records and [`MAX_HELD_BYTES`] together (past that, the largest goes out
-//! early), two batches are queued, a few in flight, plus the failed-record buffer.
+//! [`MAX_HELD_BYTES`] of records together (past that, the largest goes out early) and at most 500
+//! records per stream, two batches are queued, a few in flight, plus the failed-record buffer.
 
-use super::batch::{record_from_doc, BatchBuilder, MAX_BATCH_BYTES, MAX_BATCH_RECORDS};
+use super::batch::{record_from_doc, BatchBuilder, MAX_BATCH_BYTES};
 use super::failed::{FailedEntry, FailedRecordStore, ObjectStore, Payload, StoreFailure};
 use super::{Outcome, Record, RecordSink};
 use crate::document::Doc;
@@ -27,8 +27,6 @@ enum Msg {
     Reject(Box<FailedEntry>),
 }
 
-/// Records the batches being filled may hold together, across routes: two full batches' worth.
-pub const MAX_HELD_RECORDS: usize = 2 * MAX_BATCH_RECORDS;
 /// Bytes the batches being filled may hold together, across routes: two full batches' worth.
 pub const MAX_HELD_BYTES: usize = 2 * MAX_BATCH_BYTES;
 
@@ -80,17 +78,14 @@ impl BatchingSink {
         }
     }
 
-    /// Sends the largest batch being filled if they hold more than [`MAX_HELD_RECORDS`] or
-    /// [`MAX_HELD_BYTES`] together.
+    /// Sends the largest batch being filled if they hold more than [`MAX_HELD_BYTES`] together.
+    /// (Their records are bounded by 500 a route, and routes by the streams configured.)
     fn keep_memory_bounded(&mut self) -> Result<(), SinkError> {
         if self.builders.len() < 2 {
             return Ok(()); // one batch keeps its own limits
         }
-        let (records, bytes) = self
-            .builders
-            .iter()
-            .fold((0, 0), |(n, b), (_, builder)| (n + builder.len(), b + builder.bytes()));
-        if records <= MAX_HELD_RECORDS && bytes <= MAX_HELD_BYTES {
+        let bytes: usize = self.builders.iter().map(|(_, builder)| builder.bytes()).sum();
+        if bytes <= MAX_HELD_BYTES {
             return Ok(());
         }
         let largest = self
