@@ -14,7 +14,7 @@ s3-access-logs/ (what the event exercises → what a correct function does)
   s3-put-cloudfront.json          S3 notification, CloudFront log          → 1 object: 21 documents, 4 header lines
   s3-put-key-with-spaces.json     key `manual uploads/alb copy+1.log.gz`, sent URL-encoded as
                                   `manual+uploads/alb+copy%2B1.log.gz`     → decoded key, ALB by content: as s3-put-alb
-  s3-put-conn-log.json            ALB connection log (`conn_log_…`)        → KeyKind::AlbConnection: skipped (no parser)
+  s3-put-conn-log.json            ALB connection log (`conn_log_…`)        → KeyKind::AlbConnection: alb_connection documents
   s3-put-missing-object.json      a key that does not exist                → NoSuchKey: 1 error document, success
   s3-put-corrupt-gzip.json        the ALB log cut in half                  → 11 documents + 1 `corrupt_gzip` error document
   s3-test-event.json              s3:TestEvent                             → Skipped::TestEvent, nothing read

@@ -35,6 +35,8 @@ async fn invoke(args: &InvokeArgs) -> Result<ExitCode> {
                 SinkArg::Firehose(stream) => stream.clone(),
                 SinkArg::Dir(dir) => dir.display().to_string(),
             },
+            // The sink is made from --sink: one Firehose stream, or a folder split by log type.
+            delivery_streams: Default::default(),
             log_format: args.log_format,
             failed_bucket: Some(bucket),
             failed_prefix: prefix,

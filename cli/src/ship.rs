@@ -89,19 +89,12 @@ async fn ship(args: &ShipArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let limits = args.input.limits();
     let (mut summary, mut shipped) = (Summary::default(), ShipReport::default());
-    let (mut failed_inputs, mut skipped) = (0, 0);
+    let mut failed_inputs = 0;
     for (item, input) in inputs.iter().enumerate() {
         let name = input.name();
         progress.set_message(name.clone());
-        // The same key-based rule as the s3-access-logs function: ALB connection logs, NLB and Classic
-        // ELB files have no parser yet and would only give error documents.
-        let Some(format) = choose_format(args.input.format, &input.key()) else {
-            progress.suspend(|| {
-                eprintln!("logpipe: skipped {name} (ALB connection, NLB or Classic ELB log: no parser yet)")
-            });
-            skipped += 1;
-            continue;
-        };
+        // The same key-based rule as the s3-access-logs function: load balancer file names decide.
+        let format = choose_format(args.input.format, &input.key());
         let reader: Box<dyn Read + Send> = match input {
             Input::File(path) => match std::fs::File::open(path) {
                 Ok(f) => Box::new(f),
@@ -141,10 +134,9 @@ async fn ship(args: &ShipArgs) -> Result<ExitCode> {
     progress.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     println!(
-        "shipped {} of {} inputs ({} skipped): {} read, {} inflated, in {:.2} s ({:.1} MB/s of inflated input)",
-        inputs.len() - failed_inputs - skipped,
+        "shipped {} of {} inputs: {} read, {} inflated, in {:.2} s ({:.1} MB/s of inflated input)",
+        inputs.len() - failed_inputs,
         inputs.len(),
-        skipped,
         HumanBytes(progress.position()),
         HumanBytes(summary.bytes_inflated),
         elapsed,

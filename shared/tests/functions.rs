@@ -6,7 +6,7 @@ mod common;
 
 use common::{event, invocation, root};
 use flate2::read::MultiGzDecoder;
-use logpipe::delivery::{BatchResult, MemoryStore, Outcome, Record, RecordSink};
+use logpipe::delivery::{BatchResult, MemoryStore, Outcome, Record, RecordSink, StreamRouter};
 use logpipe::lambda::config::Config;
 use logpipe::lambda::events::KinesisEvent;
 use logpipe::lambda::{cloudwatch_forwarder, kinesis_relay, s3_access_logs, Deps, HandlerError, Invocation};
@@ -17,15 +17,28 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Firehose stand-in: keeps every record; can refuse everything.
+/// Firehose stand-in: keeps every record and the stream it was sent to (routing as the functions'
+/// `FirehoseSink` does, when given a router); can refuse everything.
 #[derive(Default)]
 struct MemoryFirehose {
     records: Mutex<Vec<Record>>,
+    /// The stream of each record of `records`.
+    streams: Mutex<Vec<String>>,
+    router: Option<StreamRouter>,
     refuse: bool,
 }
 
 impl RecordSink for MemoryFirehose {
+    fn route(&self, log_type: &str) -> usize {
+        self.router.as_ref().map_or(0, |r| r.route(log_type))
+    }
+
     async fn deliver(&self, records: &[Record], _deadline: Instant) -> BatchResult {
+        let routes: Vec<usize> = records.iter().map(|r| self.route(r.log_type)).collect();
+        assert!(
+            routes.windows(2).all(|w| w[0] == w[1]),
+            "a batch mixes streams: {routes:?}"
+        );
         let outcome = if self.refuse {
             Outcome::Failed {
                 reason: logpipe::delivery::FailureReason::RetriesExhausted,
@@ -35,6 +48,14 @@ impl RecordSink for MemoryFirehose {
             }
         } else {
             self.records.lock().unwrap().extend_from_slice(records);
+            let stream = match (&self.router, routes.first()) {
+                (Some(router), Some(&route)) => router.stream(route).to_owned(),
+                _ => "logs".to_owned(),
+            };
+            self.streams
+                .lock()
+                .unwrap()
+                .extend(records.iter().map(|_| stream.clone()));
             Outcome::Delivered
         };
         BatchResult {
@@ -51,7 +72,10 @@ fn deps(config: impl FnOnce(&mut Config)) -> TestDeps {
     let mut c = common::config();
     config(&mut c);
     Deps {
-        sink: Arc::new(MemoryFirehose::default()),
+        sink: Arc::new(MemoryFirehose {
+            router: Some(StreamRouter::new(c.delivery_stream.clone(), &c.delivery_streams)),
+            ..MemoryFirehose::default()
+        }),
         store: MemoryStore::default(),
         objects: LocalObjects::new(root().join("events/objects")),
         config: c,
@@ -115,16 +139,68 @@ async fn every_envelope_reaches_the_same_objects() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn skipped_inputs_give_no_documents() {
-    for path in [
-        "s3-access-logs/s3-test-event.json",
-        "s3-access-logs/s3-put-conn-log.json",
-    ] {
-        let d = deps(|_| {});
-        let response = s3(path, &d).await.unwrap();
-        assert_eq!(response["skipped"], 1, "{path}: {response}");
-        assert!(docs(&d).is_empty(), "{path}");
+async fn the_test_event_gives_no_documents() {
+    let d = deps(|_| {});
+    let response = s3("s3-access-logs/s3-test-event.json", &d).await.unwrap();
+    assert_eq!(response["skipped"], 1, "{response}");
+    assert!(docs(&d).is_empty());
+}
+
+/// (log_type, stream) of every delivered document.
+fn routed(deps: &TestDeps) -> Vec<(String, String)> {
+    let streams = deps.sink.streams.lock().unwrap().clone();
+    let docs = docs(deps);
+    assert_eq!(docs.len(), streams.len());
+    docs.iter()
+        .map(|d| d["log_type"].as_str().unwrap().to_owned())
+        .zip(streams)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_log_is_parsed_and_goes_to_its_stream() {
+    // 17 lines of the ALB connection log sample, none damaged.
+    let d = deps(|c| c.delivery_streams = "alb_connection=logs-conn,nlb=logs-nlb".parse().unwrap());
+    let response = s3("s3-access-logs/s3-put-conn-log.json", &d).await.unwrap();
+    assert_eq!(
+        (response["skipped"].as_u64(), response["delivered"].as_u64()),
+        (Some(0), Some(17)),
+        "{response}"
+    );
+    assert_eq!(response["error_documents"], 0, "{response}");
+    let docs = docs(&d);
+    assert!(docs.iter().all(|doc| doc["tls_protocol"] == "TLSv1.3"), "{:?}", docs[0]);
+    assert_eq!(
+        routed(&d),
+        vec![("alb_connection".to_owned(), "logs-conn".to_owned()); 17]
+    );
+
+    // No map: the same documents, to the default stream.
+    let d = deps(|_| {});
+    s3("s3-access-logs/s3-put-conn-log.json", &d).await.unwrap();
+    assert_eq!(routed(&d), vec![("alb_connection".to_owned(), "logs".to_owned()); 17]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn error_documents_follow_their_log_type() {
+    let d = deps(|c| c.delivery_streams = "alb=logs-alb,alb_connection=logs-conn".parse().unwrap());
+    s3("s3-access-logs/s3-put-alb.json", &d).await.unwrap();
+    s3("s3-access-logs/s3-put-conn-log.json", &d).await.unwrap();
+    s3("s3-access-logs/s3-put-missing-object.json", &d).await.unwrap();
+    let routed = routed(&d);
+    let docs = docs(&d);
+    assert_eq!(docs.len(), 29 + 17 + 1);
+    assert_eq!(count_kind(&docs, "too_few_fields"), 1);
+    assert_eq!(count_kind(&docs, "object_not_found"), 1);
+    for (doc, (log_type, stream)) in docs.iter().zip(&routed) {
+        let want = match log_type.as_str() {
+            "alb" => "logs-alb",
+            "alb_connection" => "logs-conn",
+            other => panic!("unexpected log_type {other}"),
+        };
+        assert_eq!(stream, want, "{doc}");
     }
+    assert_eq!(routed.iter().filter(|(_, s)| s == "logs-alb").count(), 29 + 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]

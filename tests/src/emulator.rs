@@ -39,7 +39,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub const SAMPLE_BUCKET: &str = "logpipe-sample-logs";
 /// The ALB access log sample (29 lines; line 29 is damaged).
 pub const ALB_KEY: &str = "AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/22/123456789012_elasticloadbalancing_us-east-2_app.my-loadbalancer.50dc6c495c0c9188_20261122T0505Z_192.0.2.10_2x8fnq1c.log.gz";
-/// The ALB connection log sample (no parser: skipped).
+/// The ALB connection log sample (17 lines).
 pub const CONN_LOG_KEY: &str = "AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/22/conn_log_123456789012_elasticloadbalancing_us-east-2_app.my-loadbalancer.50dc6c495c0c9188_20261122T0505Z_192.0.2.10_5k2hq9wz.log.gz";
 /// The key `s3-put-missing-object.json` names; never uploaded.
 pub const MISSING_KEY: &str = "AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/22/123456789012_elasticloadbalancing_us-east-2_app.my-loadbalancer.50dc6c495c0c9188_20261122T0510Z_192.0.2.10_9zq3m1xw.log.gz";
@@ -987,6 +987,8 @@ pub enum Kind {
     Alb,
     /// CloudFront standard log.
     CloudFront,
+    /// ALB connection log.
+    AlbConnection,
 }
 
 impl Kind {
@@ -995,6 +997,7 @@ impl Kind {
         match self {
             Kind::Alb => "alb",
             Kind::CloudFront => "cloudfront",
+            Kind::AlbConnection => "alb_connection",
         }
     }
 }
@@ -1065,6 +1068,7 @@ pub fn check_object(archive: &Archive, key: &str, kind: Kind) -> ObjectCheck {
         match kind {
             Kind::Alb => check_alb_fields(doc, line),
             Kind::CloudFront => check_cloudfront_fields(doc, line, &fields),
+            Kind::AlbConnection => check_alb_connection_fields(doc, line),
         }
     }
     if complete {
@@ -1110,6 +1114,19 @@ pub fn check_alb_fields(doc: &Value, line: &str) {
         "-" => assert!(doc.get("request_verb").is_none(), "{doc}"),
         verb => assert_eq!(doc["request_verb"], verb, "{doc}"),
     }
+}
+
+/// An ALB connection log document against its raw line (the sample's lines have no `-`, and their
+/// one quoted field, the certificate subject, comes after the fields checked here).
+pub fn check_alb_connection_fields(doc: &Value, line: &str) {
+    let f: Vec<&str> = line.split(' ').collect();
+    assert_eq!(doc["@timestamp"], f[0], "{line}\n{doc}");
+    assert_eq!(doc["client_ip"], f[1], "{line}\n{doc}");
+    assert_eq!(doc["client_port"], f[2].parse::<u64>().unwrap(), "{line}\n{doc}");
+    assert_eq!(doc["listener_port"], f[3].parse::<u64>().unwrap(), "{line}\n{doc}");
+    assert_eq!(doc["tls_protocol"], f[4], "{line}\n{doc}");
+    assert_eq!(doc["tls_cipher"], f[5], "{line}\n{doc}");
+    assert_eq!(doc["conn_trace_id"], f[f.len() - 1], "{line}\n{doc}");
 }
 
 /// A CloudFront document against its raw line and the `#Fields` header in force.

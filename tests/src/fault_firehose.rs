@@ -4,7 +4,8 @@
 //! It speaks the Firehose JSON 1.1 protocol for the one operation logpipe uses: `POST /` with
 //! `X-Amz-Target: Firehose_20150804.PutRecordBatch` and a body
 //! `{"DeliveryStreamName":"s","Records":[{"Data":"<base64>"},…]}`. Each call is answered by the next
-//! [`Reply`] of a script (then by a default), which can accept everything, reject some entries the
+//! [`Reply`] of a script (then by a default; calls to a stream given its own reply with
+//! [`FaultFirehose::set_stream_reply`] get that one), which can accept everything, reject some entries the
 //! way Firehose does (HTTP 200, `FailedPutCount > 0`, `ErrorCode` on those entries), fail the whole
 //! call with an AWS JSON error, answer late, or read the request and close the connection without
 //! answering. Every call is recorded (stream, decoded records in order, time), and the records the
@@ -150,6 +151,8 @@ struct Scripted {
 struct Inner {
     script: VecDeque<Scripted>,
     default: Reply,
+    /// Replies for every call to these streams, ahead of the script.
+    by_stream: HashMap<String, Reply>,
     calls: Vec<Call>,
     kept: HashMap<Bytes, u32>,
     stats: Stats,
@@ -209,6 +212,7 @@ impl FaultFirehose {
             inner: Mutex::new(Inner {
                 script: VecDeque::new(),
                 default,
+                by_stream: HashMap::new(),
                 calls: Vec::new(),
                 kept: HashMap::new(),
                 stats: Stats::default(),
@@ -249,6 +253,12 @@ impl FaultFirehose {
     /// Sets the reply used once the script is empty.
     pub fn set_default(&self, reply: Reply) {
         self.state.lock().default = reply;
+    }
+
+    /// Answers every call to `stream` with `reply` (a `For` is not resolved here: use a plain
+    /// reply), leaving the script to the other streams' calls.
+    pub fn set_stream_reply(&self, stream: &str, reply: Reply) {
+        self.state.lock().by_stream.insert(stream.to_owned(), reply);
     }
 
     /// Every call so far, in arrival order.
@@ -472,7 +482,10 @@ fn record_call(
         return Err(violation);
     }
 
-    let reply = inner.next_reply(at);
+    let reply = match inner.by_stream.get(&stream) {
+        Some(reply) => reply.clone(),
+        None => inner.next_reply(at),
+    };
     let (_, answer) = unwrap_delays(&reply);
     let failed = failed_entries(answer, &records);
     let accepted: Vec<&Bytes> = match answer {

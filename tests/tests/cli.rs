@@ -2,6 +2,9 @@
 
 use flate2::read::MultiGzDecoder;
 use logpipe_e2e::{logpipe, root, ALB_OBJECT, CLOUDFRONT_OBJECT, CLOUDWATCH_OBJECT};
+
+/// The ALB connection log sample.
+const CONN_LOG_OBJECT: &str = "events/objects/AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/22/conn_log_123456789012_elasticloadbalancing_us-east-2_app.my-loadbalancer.50dc6c495c0c9188_20261122T0505Z_192.0.2.10_5k2hq9wz.log.gz";
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -193,7 +196,7 @@ fn ship_sample_objects_delivers_every_record_once() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("shipped 3 of 3 inputs (0 skipped)"), "{stdout}");
+    assert!(stdout.contains("shipped 3 of 3 inputs:"), "{stdout}");
 
     // What went in, counted without logpipe.
     let alb = gunzip_lines(ALB_OBJECT).len();
@@ -237,7 +240,7 @@ fn ship_sample_objects_delivers_every_record_once() {
 }
 
 #[test]
-fn ship_the_sample_folder_skips_connection_logs_and_keeps_what_a_broken_object_holds() {
+fn ship_the_sample_folder_parses_connection_logs_and_keeps_what_a_broken_object_holds() {
     let out_dir = tempfile::tempdir().unwrap();
     let out = logpipe()
         .args(["ship", "events/objects", "--sink"])
@@ -247,14 +250,30 @@ fn ship_the_sample_folder_skips_connection_logs_and_keeps_what_a_broken_object_h
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
-    assert!(
-        stderr.contains("conn_log_"),
-        "the connection log is named as skipped: {stderr}"
-    );
-    let (archive, _) = read_sink(out_dir.path());
+    assert!(!stderr.contains("skipped"), "nothing is skipped: {stderr}");
+    let (archive, bulk) = read_sink(out_dir.path());
     assert!(
         archive.iter().all(|d| d["log_type"] != "unknown"),
         "no connection-log line is mis-parsed"
+    );
+    // Every line of the connection log sample, as a document of its own type and daily index.
+    let conn_lines = gunzip_lines(CONN_LOG_OBJECT);
+    assert_eq!(conn_lines.len(), 17);
+    let conn: Vec<&Value> = archive.iter().filter(|d| d["log_type"] == "alb_connection").collect();
+    assert_eq!(conn.len(), conn_lines.len(), "{stdout}");
+    assert!(conn.iter().all(|d| d.get("error").is_none()), "{conn:?}");
+    let conn_ids: HashSet<&str> = conn.iter().map(|d| d["event_id"].as_str().unwrap()).collect();
+    let conn_actions: Vec<&Value> = bulk
+        .iter()
+        .filter(|(_, doc)| conn_ids.contains(doc["event_id"].as_str().unwrap()))
+        .map(|(action, _)| action)
+        .collect();
+    assert_eq!(conn_actions.len(), 17);
+    assert!(
+        conn_actions
+            .iter()
+            .all(|a| a["create"]["_index"] == "logs-alb_connection-2026-11-22"),
+        "{conn_actions:?}"
     );
     let corrupt: Vec<&Value> = archive
         .iter()

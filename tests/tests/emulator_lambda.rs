@@ -21,7 +21,8 @@
 
 use logpipe_e2e::emulator::{
     check_object, check_payload, decode_awslogs, events_of, ms_since, record_payload, start_function, Archive, Aws,
-    DeadlineProxy, Figures, Kind, LambdaWatch, Pipeline, WatchMode, ALB_KEY, CLOUDFRONT_KEY, CORRUPT_KEY, SPACES_KEY,
+    DeadlineProxy, Figures, Kind, LambdaWatch, Pipeline, WatchMode, ALB_KEY, CLOUDFRONT_KEY, CONN_LOG_KEY, CORRUPT_KEY,
+    SPACES_KEY,
 };
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -52,7 +53,7 @@ fn expect(function: &str, file: &str) -> Expect {
         ("s3-access-logs", "eventbridge-object-created-alb.json") => e(ALB, 29),
         ("s3-access-logs", "s3-put-alb.json") => e(ALB, 29),
         ("s3-access-logs", "s3-put-cloudfront.json") => e(CF, 21),
-        ("s3-access-logs", "s3-put-conn-log.json") => e(&[], 0),
+        ("s3-access-logs", "s3-put-conn-log.json") => e(&[(CONN_LOG_KEY, Kind::AlbConnection)], 17),
         ("s3-access-logs", "s3-put-corrupt-gzip.json") => e(&[(CORRUPT_KEY, Kind::Alb)], 12),
         ("s3-access-logs", "s3-put-key-with-spaces.json") => e(&[(SPACES_KEY, Kind::Alb)], 29),
         ("s3-access-logs", "s3-put-missing-object.json") => e(&[], 1),
@@ -97,8 +98,11 @@ fn check_response(function: &str, file: &str, ev: &Value, r: &Value, expected: &
             if file == "cwlogs-control-message.json" {
                 assert_eq!(r["control_messages"], 1, "{file}: {r}");
             }
-            if ["s3-put-conn-log.json", "s3-test-event.json"].contains(&file) {
+            if file == "s3-test-event.json" {
                 assert_eq!(r["skipped"], 1, "{file}: {r}");
+            }
+            if file == "s3-put-conn-log.json" {
+                assert_eq!(r["skipped"], 0, "the connection log is parsed: {r}");
             }
         }
         "kinesis-relay" => assert_eq!(r, &json!({"batchItemFailures": []}), "{file}"),

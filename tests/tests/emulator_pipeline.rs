@@ -15,7 +15,7 @@ use logpipe::lambda::{cloudwatch_forwarder, kinesis_relay, s3_access_logs, AwsDe
 use logpipe_e2e::emulator::{
     check_object, check_payload, decode_awslogs, event, gunzip, id_prefix, log_events, ms_since, record_payload,
     sample_uri, unique, Aws, Figures, Kind, Pipeline, ACCOUNT, ALB_KEY, CLOUDFRONT_KEY, CONN_LOG_KEY, CORRUPT_KEY,
-    MISSING_KEY, SAMPLE_BUCKET, SPACES_KEY,
+    MISSING_KEY, SPACES_KEY,
 };
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -207,16 +207,56 @@ async fn s3_corrupt_gzip_keeps_lines_before_the_damage() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn s3_connection_log_and_test_event_deliver_nothing() {
-    for (test, file) in [
-        ("s3_put_conn_log", "s3-put-conn-log.json"),
-        ("s3_test_event", "s3-test-event.json"),
-    ] {
-        s3_case(test, file, &[], summary(0, 0, 1)).await;
-    }
-    // The connection log is in the bucket: it was skipped by name, not missing.
+async fn s3_test_event_delivers_nothing() {
+    s3_case("s3_test_event", "s3-test-event.json", &[], summary(0, 0, 1)).await;
+}
+
+/// The ALB connection log is parsed, and with `LOGPIPE_DELIVERY_STREAMS` naming a stream for
+/// `alb_connection` its documents go there, none to the default stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_connection_log_goes_to_its_own_stream() {
+    let start = Instant::now();
     let aws = Aws::from_env().await;
-    assert!(!aws.get(SAMPLE_BUCKET, CONN_LOG_KEY).await.is_empty());
+    aws.upload_sample_objects().await;
+    // No map: the default stream, like every other document.
+    s3_case(
+        "s3_put_conn_log",
+        "s3-put-conn-log.json",
+        &[(CONN_LOG_KEY, Kind::AlbConnection)],
+        summary(17, 0, 0),
+    )
+    .await;
+
+    let default = Pipeline::create(&aws, "alb").await;
+    let connections = Pipeline::create(&aws, "conn").await;
+    let map = format!("alb_connection={},nlb={}-nlb", connections.stream, default.stream);
+    let deps = default.deps(&[("LOGPIPE_DELIVERY_STREAMS", map.as_str())]).await;
+    let response = s3_handle(&deps, event("s3-access-logs/s3-put-conn-log.json"), &unique("req"))
+        .await
+        .expect("delivered");
+    summary(17, 0, 0)(&response);
+    assert!(
+        default.archive(&aws).await.docs.is_empty(),
+        "nothing reaches the default stream"
+    );
+    let archive = connections.archive(&aws).await;
+    let check = check_object(&archive, CONN_LOG_KEY, Kind::AlbConnection);
+    assert_eq!((check.lines, check.docs, check.errors), (17, 17, 0));
+    for pipeline in [&default, &connections] {
+        let failed = pipeline.failed_records(&aws).await;
+        assert!(failed.is_empty(), "failed-record store: {failed:?}");
+    }
+    Figures {
+        test: "s3_put_conn_log_routed",
+        records_in: check.lines,
+        delivered: archive.docs.len(),
+        error_documents: archive.error_docs().len(),
+        duplicates: archive.duplicates(),
+        wall_ms: ms_since(start),
+        extra: json!({"event": "s3-put-conn-log.json", "streams": map, "response": response}),
+        ..Figures::default()
+    }
+    .publish();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

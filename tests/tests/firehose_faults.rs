@@ -3,6 +3,9 @@
 //! every record delivered or in the failed-record store (reliability test plan, section 5, rows 1–7
 //! and 22).
 //!
+//! The routing tests send one input's ALB, NLB and error documents to three streams, one of them
+//! failing.
+//!
 //! Each test prints one JSON line of figures and checks the accounting
 //! `records_in == delivered + failed_stored (+ lost, when the store itself fails)`.
 
@@ -10,7 +13,8 @@ use bytes::Bytes;
 use logpipe::aws::FirehoseClient;
 use logpipe::delivery::{
     BatchResult, BatchingSink, FailedRecordStore, FirehoseApi, FirehoseSink, MemoryStore, ObjectStore, Outcome, Record,
-    RecordSink, RetryPolicy, ShipReport, Shipper, StoreError, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES,
+    RecordSink, RetryPolicy, ShipReport, Shipper, StoreError, StreamMap, StreamRouter, MAX_BATCH_BYTES,
+    MAX_BATCH_RECORDS, MAX_RECORD_BYTES,
 };
 use logpipe::timestamp::Timestamp;
 use logpipe::{Doc, DocSink, SinkError};
@@ -758,4 +762,210 @@ async fn empty_batch_makes_no_call() {
     let result = sink.deliver(&[], far()).await;
     assert_eq!(result, BatchResult::default());
     assert_eq!(server.stats().calls, 0);
+}
+
+/// Stream names of the routing tests: ALB documents go to the default stream.
+const ALB_STREAM: &str = "logpipe-alb";
+const NLB_STREAM: &str = "logpipe-nlb";
+const UNKNOWN_STREAM: &str = "logpipe-unknown";
+
+/// A document of `log_type`, an error document when `error` (as the parsers write them: the input's
+/// `log_type` and an `error` object), tagged with its number.
+fn typed_doc(i: usize, log_type: &'static str, error: bool) -> (&'static str, TestDoc) {
+    let event_id = format!("e-{i:06}");
+    let body = if error {
+        r#""error":{"kind":"too_few_fields","message":"injected"}"#.to_owned()
+    } else {
+        format!(r#""n":{i}"#)
+    };
+    let json =
+        format!(r#"{{"@timestamp":"2026-11-22T05:00:00Z","log_type":"{log_type}","event_id":"{event_id}",{body}}}"#);
+    (
+        log_type,
+        TestDoc {
+            item: 0,
+            event_id,
+            json,
+        },
+    )
+}
+
+/// 1,500 documents interleaved as one input might hold them: ALB documents with an ALB error
+/// document every 50th, NLB documents with an NLB error document every 40th, and `unknown` error
+/// documents (an input whose format could not be told).
+fn mixed_docs() -> Vec<(&'static str, TestDoc)> {
+    (0..1500)
+        .map(|i| match i % 5 {
+            0 | 1 => typed_doc(i, "alb", i % 50 == 0),
+            2 | 3 => typed_doc(i, "nlb", i % 40 == 2),
+            _ => typed_doc(i, "unknown", true),
+        })
+        .collect()
+}
+
+fn typed_producer(
+    docs: Vec<(&'static str, TestDoc)>,
+) -> impl FnOnce(&mut BatchingSink) -> Result<usize, SinkError> + Send + 'static {
+    move |sink: &mut BatchingSink| {
+        sink.set_item(0, &source_of(0));
+        for (log_type, doc) in &docs {
+            sink.accept(Doc {
+                json: doc.json.as_bytes(),
+                log_type,
+                timestamp: timestamp(),
+                event_id: &doc.event_id,
+                is_error: doc.json.contains(r#""error":"#),
+            })?;
+        }
+        Ok(docs.len())
+    }
+}
+
+fn routed_shipper(server: &FaultFirehose, store: MemoryStore) -> Shipper<FirehoseSink<FirehoseClient>, MemoryStore> {
+    let map: StreamMap = format!("nlb={NLB_STREAM}, unknown={UNKNOWN_STREAM}").parse().unwrap();
+    let sink = Arc::new(FirehoseSink::new(
+        server.client(),
+        StreamRouter::new(ALB_STREAM, &map),
+        policy(),
+    ));
+    let failed = Arc::new(FailedRecordStore::new(
+        store,
+        Some(BUCKET.into()),
+        "failed/",
+        "fn",
+        "run-1",
+    ));
+    Shipper::new(sink, failed, 3, far())
+}
+
+/// The stream each log type must reach.
+fn stream_of(log_type: &str) -> &'static str {
+    match log_type {
+        "nlb" => NLB_STREAM,
+        "unknown" => UNKNOWN_STREAM,
+        _ => ALB_STREAM,
+    }
+}
+
+/// For each stream, the event ids of the documents Firehose kept from it, sorted, after checking
+/// that every call carried documents of its own stream only.
+fn kept_by_stream(server: &FaultFirehose) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut kept: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for call in server.calls() {
+        for data in &call.records {
+            let doc: Value = serde_json::from_slice(data).unwrap();
+            let log_type = doc["log_type"].as_str().unwrap();
+            assert_eq!(
+                call.stream,
+                stream_of(log_type),
+                "call {} carries a {log_type} document",
+                call.n
+            );
+            if call.accepted > 0 {
+                kept.entry(call.stream.clone())
+                    .or_default()
+                    .push(doc["event_id"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    // Batches of one stream may be in flight together: their order on the wire is not the input's.
+    kept.values_mut().for_each(|ids| ids.sort());
+    kept
+}
+
+/// The event ids of `docs` whose log type goes to `stream`, sorted (they are `e-<n>`, zero-padded).
+fn ids_for(docs: &[(&'static str, TestDoc)], stream: &str) -> Vec<String> {
+    docs.iter()
+        .filter(|(t, _)| stream_of(t) == stream)
+        .map(|(_, d)| d.event_id.clone())
+        .collect()
+}
+
+/// ALB, NLB and error documents of one input reach three streams, each exactly its own documents,
+/// error documents with their log type, no call mixing streams.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mixed_documents_reach_the_stream_of_their_log_type() {
+    let server = FaultFirehose::start();
+    let store = MemoryStore::default();
+    let shipper = routed_shipper(&server, store.clone());
+    let docs = mixed_docs();
+    let expected: Vec<(&str, Vec<String>)> = [ALB_STREAM, NLB_STREAM, UNKNOWN_STREAM]
+        .into_iter()
+        .map(|s| (s, ids_for(&docs, s)))
+        .collect();
+    let (produced, report) = shipper.ship(typed_producer(docs)).await.expect("delivered");
+    assert_eq!(produced.unwrap(), 1500);
+
+    let kept = kept_by_stream(&server);
+    for (stream, ids) in &expected {
+        assert_eq!(
+            kept.get(*stream),
+            Some(ids),
+            "{stream} holds exactly its documents, once each"
+        );
+    }
+    assert_eq!(
+        expected.iter().map(|(_, ids)| ids.len()).collect::<Vec<_>>(),
+        [600, 600, 300]
+    );
+    assert_eq!(kept.len(), 3, "no other stream: {:?}", kept.keys());
+    assert!(store.objects().is_empty());
+    // 600 + 600 + 300 records: a full batch of 500 each for ALB and NLB, and the three streams'
+    // last batches at the end.
+    assert_eq!(report.calls, 5, "{report:?}");
+    let mut sizes: Vec<usize> = server.calls().iter().map(|c| c.records.len()).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [100, 100, 300, 500, 500]);
+    Figures::of_ship(1500, &report)
+        .with("streams", 3)
+        .check("routing_three_streams", &server.stats());
+}
+
+/// The NLB stream throttles every call: its documents end in the failed-record store after
+/// `max_attempts` calls each; the ALB and `unknown` streams' documents are all delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_failing_stream_loses_none_of_the_others_records() {
+    let server = FaultFirehose::start();
+    server.set_stream_reply(NLB_STREAM, Reply::Throttle);
+    let store = MemoryStore::default();
+    let shipper = routed_shipper(&server, store.clone());
+    let docs = mixed_docs();
+    let nlb_ids = ids_for(&docs, NLB_STREAM);
+    let alb_ids = ids_for(&docs, ALB_STREAM);
+    let unknown_ids = ids_for(&docs, UNKNOWN_STREAM);
+    let (produced, report) = shipper.ship(typed_producer(docs)).await.expect("stored");
+    assert_eq!(produced.unwrap(), 1500);
+
+    let kept = kept_by_stream(&server);
+    assert_eq!(kept.get(ALB_STREAM), Some(&alb_ids));
+    assert_eq!(kept.get(UNKNOWN_STREAM), Some(&unknown_ids));
+    assert_eq!(kept.get(NLB_STREAM), None, "the throttled stream kept nothing");
+    assert_eq!((report.delivered, report.failed_stored), (900, 600));
+
+    let entries = entries(&store);
+    let mut stored: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            assert_eq!(e["log_type"], "nlb", "{e}");
+            assert_eq!(e["reason"], "retries_exhausted");
+            assert_eq!(e["error_code"], SERVICE_UNAVAILABLE);
+            assert_eq!(e["attempts"], policy().max_attempts);
+            assert_eq!(e["document"]["event_id"], e["event_id"]);
+            e["event_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    stored.sort();
+    assert_eq!(
+        stored, nlb_ids,
+        "every NLB document, error documents included, is in the store"
+    );
+    let nlb_calls = server.calls().iter().filter(|c| c.stream == NLB_STREAM).count() as u32;
+    assert_eq!(
+        nlb_calls,
+        2 * policy().max_attempts,
+        "two NLB batches, max_attempts calls each"
+    );
+    Figures::of_ship(1500, &report)
+        .with("failing_stream", NLB_STREAM)
+        .check("routing_one_stream_failing", &server.stats());
 }

@@ -82,6 +82,21 @@ impl BatchBuilder {
         closed
     }
 
+    /// Records in the batch being filled.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether the batch being filled is empty.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Bytes of record data in the batch being filled.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
     /// The batch being filled, if any.
     pub fn take(&mut self) -> Option<Vec<Record>> {
         self.bytes = 0;

@@ -5,8 +5,13 @@
 //! those entries are sent again, in their original order, with backoff; whole-call failures
 //! (throttling, 5xx, a reset connection, a timeout) resend the whole pending set the same way. What
 //! is still failing when attempts or time run out is returned as failed, never dropped.
+//!
+//! Each batch goes to the delivery stream of its records' `log_type` ([`StreamRouter`]); the
+//! batching side keeps one batch per stream, and a batch that mixes streams anyway is split into one
+//! delivery per stream, its outcomes put back in the batch's order.
 
 use super::retry::{RetryPolicy, Stop};
+use super::route::StreamRouter;
 use super::{BatchResult, Outcome, Record, RecordSink};
 use crate::delivery::failed::FailureReason;
 use bytes::Bytes;
@@ -46,36 +51,37 @@ pub trait FirehoseApi: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Option<EntryError>>, CallError>> + Send;
 }
 
-/// Delivers batches to one Firehose stream.
+/// Delivers batches to Firehose, each to the delivery stream of its log type.
 #[derive(Debug, Clone)]
 pub struct FirehoseSink<A> {
     api: A,
-    stream: String,
+    streams: StreamRouter,
     policy: RetryPolicy,
 }
 
 impl<A: FirehoseApi> FirehoseSink<A> {
-    /// A sink for `stream`.
-    pub fn new(api: A, stream: impl Into<String>, policy: RetryPolicy) -> Self {
+    /// A sink for `streams`: a [`StreamRouter`], or one stream's name for everything.
+    pub fn new(api: A, streams: impl Into<StreamRouter>, policy: RetryPolicy) -> Self {
         FirehoseSink {
             api,
-            stream: stream.into(),
+            streams: streams.into(),
             policy,
         }
     }
 
-    /// The delivery stream's name.
+    /// The default delivery stream's name.
     pub fn stream(&self) -> &str {
-        &self.stream
-    }
-}
-
-impl<A: FirehoseApi> RecordSink for FirehoseSink<A> {
-    fn call_budget(&self) -> std::time::Duration {
-        self.policy.call_budget
+        self.streams.default_stream()
     }
 
-    async fn deliver(&self, records: &[Record], deadline: Instant) -> BatchResult {
+    /// Where each log type goes.
+    pub fn streams(&self) -> &StreamRouter {
+        &self.streams
+    }
+
+    /// Sends `records` (all of them for `stream`) until each is accepted or attempts or time run
+    /// out.
+    async fn deliver_to(&self, stream: &str, records: &[Record], deadline: Instant) -> BatchResult {
         let mut last: Vec<Option<(String, String)>> = vec![None; records.len()];
         let mut attempts = vec![0u32; records.len()];
         let mut pending: Vec<usize> = (0..records.len()).collect();
@@ -107,7 +113,7 @@ impl<A: FirehoseApi> RecordSink for FirehoseSink<A> {
             for &i in &pending {
                 attempts[i] += 1;
             }
-            match self.api.put_record_batch(&self.stream, data).await {
+            match self.api.put_record_batch(stream, data).await {
                 Ok(entries) if entries.len() == pending.len() => {
                     let mut still = Vec::new();
                     for (&i, entry) in pending.iter().zip(entries) {
@@ -164,6 +170,53 @@ impl<A: FirehoseApi> RecordSink for FirehoseSink<A> {
                     message,
                     attempts,
                 },
+            })
+            .collect();
+        result
+    }
+}
+
+impl<A: FirehoseApi> RecordSink for FirehoseSink<A> {
+    fn call_budget(&self) -> std::time::Duration {
+        self.policy.call_budget
+    }
+
+    fn route(&self, log_type: &str) -> usize {
+        self.streams.route(log_type)
+    }
+
+    async fn deliver(&self, records: &[Record], deadline: Instant) -> BatchResult {
+        let routes: Vec<usize> = records.iter().map(|r| self.streams.route(r.log_type)).collect();
+        let first = routes.first().copied().unwrap_or(0);
+        if routes.iter().all(|&r| r == first) {
+            return self.deliver_to(self.streams.stream(first), records, deadline).await;
+        }
+        // Records of several streams (the batching side never sends such a batch): one delivery
+        // per stream, one after the other, outcomes back in the batch's order.
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; records.len()];
+        let mut result = BatchResult::default();
+        let mut pending: Vec<usize> = (0..records.len()).collect();
+        while let Some(&i) = pending.first() {
+            let route = routes[i];
+            let (these, rest): (Vec<usize>, Vec<usize>) = pending.into_iter().partition(|&j| routes[j] == route);
+            pending = rest;
+            let batch: Vec<Record> = these.iter().map(|&j| records[j].clone()).collect();
+            let part = self.deliver_to(self.streams.stream(route), &batch, deadline).await;
+            result.calls += part.calls;
+            result.resent += part.resent;
+            for (&j, outcome) in these.iter().zip(part.outcomes) {
+                outcomes[j] = Some(outcome);
+            }
+        }
+        result.outcomes = outcomes
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or_else(|| Outcome::Failed {
+                    reason: FailureReason::NotRetryable,
+                    code: "MissingOutcome".into(),
+                    message: "no outcome for this record".into(),
+                    attempts: 0,
+                })
             })
             .collect();
         result
@@ -516,6 +569,101 @@ mod tests {
         assert_eq!(result, BatchResult::default());
         assert!(api.calls().is_empty());
     }
+    /// Records every call's stream and data; calls to `failing` fail as a whole, not retryable.
+    #[derive(Clone, Default)]
+    struct StreamsFirehose {
+        failing: &'static str,
+        calls: Arc<Mutex<Vec<(String, Vec<Bytes>)>>>,
+    }
+
+    impl FirehoseApi for StreamsFirehose {
+        async fn put_record_batch(
+            &self,
+            stream: &str,
+            records: Vec<Bytes>,
+        ) -> Result<Vec<Option<EntryError>>, CallError> {
+            let n = records.len();
+            self.calls.lock().unwrap().push((stream.to_owned(), records));
+            if stream == self.failing {
+                return Err(call_error("ResourceNotFoundException", false));
+            }
+            Ok(vec![None; n])
+        }
+    }
+
+    fn typed(log_types: &[&'static str]) -> Vec<Record> {
+        let mut batch = records(log_types.len());
+        for (r, t) in batch.iter_mut().zip(log_types) {
+            r.log_type = t;
+        }
+        batch
+    }
+
+    fn router() -> StreamRouter {
+        StreamRouter::new("s-alb", &"nlb=s-nlb,clb=s-clb,alb_connection=s-nlb".parse().unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_batch_goes_to_the_stream_of_its_log_type() {
+        let api = StreamsFirehose::default();
+        let sink = FirehoseSink::new(api.clone(), router(), policy());
+        assert_eq!(sink.stream(), "s-alb");
+        assert_eq!(
+            (sink.route("nlb"), sink.route("alb_connection"), sink.route("clb")),
+            (1, 1, 2)
+        );
+        assert_eq!((sink.route("alb"), sink.route("unknown")), (0, 0));
+        for (types, stream) in [
+            (&["nlb", "alb_connection"][..], "s-nlb"),
+            (&["clb"][..], "s-clb"),
+            (&["alb", "unknown", "s3_access"][..], "s-alb"),
+        ] {
+            let batch = typed(types);
+            let result = sink.deliver(&batch, far()).await;
+            assert_eq!(result.outcomes, vec![Outcome::Delivered; types.len()]);
+            let calls = std::mem::take(&mut *api.calls.lock().unwrap());
+            assert_eq!(
+                calls,
+                [(stream.to_owned(), data(&batch, &(0..types.len()).collect::<Vec<_>>()))]
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_mixed_batch_is_split_by_stream_and_one_failing_stream_fails_only_its_records() {
+        let api = StreamsFirehose {
+            failing: "s-clb",
+            ..StreamsFirehose::default()
+        };
+        let sink = FirehoseSink::new(api.clone(), router(), policy());
+        let batch = typed(&["alb", "nlb", "clb", "alb", "alb_connection", "clb", "unknown"]);
+        let result = sink.deliver(&batch, far()).await;
+
+        let calls = api.calls.lock().unwrap().clone();
+        assert_eq!(
+            calls,
+            [
+                ("s-alb".to_owned(), data(&batch, &[0, 3, 6])),
+                ("s-nlb".to_owned(), data(&batch, &[1, 4])),
+                ("s-clb".to_owned(), data(&batch, &[2, 5])),
+            ]
+        );
+        let refused = failed(FailureReason::NotRetryable, "ResourceNotFoundException", 1);
+        assert_eq!(
+            result.outcomes,
+            [
+                Outcome::Delivered,
+                Outcome::Delivered,
+                refused.clone(),
+                Outcome::Delivered,
+                Outcome::Delivered,
+                refused,
+                Outcome::Delivered,
+            ]
+        );
+        assert_eq!((result.calls, result.resent), (3, 0));
+    }
+
     /// Rejects every entry; each call leaves behind a task that blocks the (current-thread)
     /// runtime for `stall`, so whatever the sink awaits next, its backoff sleep, ends that late.
     #[derive(Clone)]

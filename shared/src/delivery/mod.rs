@@ -3,9 +3,13 @@
 //! ```text
 //! pipeline thread                      async side (tokio)
 //! DocSink ── BatchingSink ── batches ──▶ Shipper ── ≤ N calls in flight ──▶ RecordSink (FirehoseSink)
-//!            (≤ 500 records, ≤ 4 MiB,        │                               retries only failed entries,
-//!             each ≤ 1,000 KiB)               └── what stays undeliverable ──▶ FailedRecordStore (S3, gzip NDJSON)
+//!            (one per stream,                │                               each batch to its stream,
+//!             ≤ 500 records, ≤ 4 MiB,        │                               retries only failed entries
+//!             each ≤ 1,000 KiB)              └── what stays undeliverable ──▶ FailedRecordStore (S3, gzip NDJSON)
 //! ```
+//!
+//! Documents go to the delivery stream of their `log_type` ([`route`]: `LOGPIPE_DELIVERY_STREAMS`,
+//! else `LOGPIPE_DELIVERY_STREAM`); a batch only ever holds records of one stream.
 //!
 //! Every document ends delivered or in the failed-record store; if the store cannot be written
 //! either, [`ship::ShipError`] says which input items are affected so the caller fails the
@@ -15,6 +19,7 @@ pub mod batch;
 pub mod failed;
 pub mod firehose;
 pub mod retry;
+pub mod route;
 pub mod ship;
 
 pub use batch::{BatchBuilder, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_RECORD_BYTES};
@@ -23,7 +28,8 @@ pub use failed::{
 };
 pub use firehose::{CallError, EntryError, FirehoseApi, FirehoseSink};
 pub use retry::RetryPolicy;
-pub use ship::{BatchingSink, ShipError, ShipReport, Shipper};
+pub use route::{StreamMap, StreamMapError, StreamRouter};
+pub use ship::{BatchingSink, ShipError, ShipReport, Shipper, MAX_HELD_BYTES};
 
 use bytes::Bytes;
 use std::future::Future;
@@ -81,6 +87,14 @@ pub trait RecordSink: Send + Sync + 'static {
     /// what they produced can still be sent.
     fn call_budget(&self) -> std::time::Duration {
         std::time::Duration::ZERO
+    }
+
+    /// Which batch a record of `log_type` belongs to: the batching side never puts records of two
+    /// routes into one batch, so that a sink can send each batch to one destination (the
+    /// [`FirehoseSink`] to the route's delivery stream). One route (0) unless the sink routes.
+    fn route(&self, log_type: &str) -> usize {
+        let _ = log_type;
+        0
     }
 
     /// Delivers one batch (at most [`MAX_BATCH_RECORDS`] records and [`MAX_BATCH_BYTES`]), retrying

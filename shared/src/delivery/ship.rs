@@ -3,10 +3,16 @@
 //! [`Shipper::ship`] runs a producer, the code that reads input and pushes documents into a
 //! [`BatchingSink`], on a blocking thread. Full batches cross a small bounded channel to the async
 //! side, which keeps at most `max_in_flight` batches in delivery and writes what fails to the
-//! failed-record store. Memory stays bounded whatever the input size: two batches queued, a few in
-//! flight, and the failed-record buffer.
+//! failed-record store.
+//!
+//! The sink keeps one batch per route ([`RecordSink::route`]: per delivery stream for the
+//! [`FirehoseSink`](super::FirehoseSink)), because a PutRecordBatch call targets one stream. A
+//! stream's batch goes out when it is full, and every batch at the end. Memory stays bounded
+//! whatever the input size and however many streams: the batches being filled hold at most
+//! [`MAX_HELD_BYTES`] of records together (past that, the largest goes out early) and at most 500
+//! records per stream, two batches are queued, a few in flight, plus the failed-record buffer.
 
-use super::batch::{record_from_doc, BatchBuilder};
+use super::batch::{record_from_doc, BatchBuilder, MAX_BATCH_BYTES};
 use super::failed::{FailedEntry, FailedRecordStore, ObjectStore, Payload, StoreFailure};
 use super::{Outcome, Record, RecordSink};
 use crate::document::Doc;
@@ -21,9 +27,20 @@ enum Msg {
     Reject(Box<FailedEntry>),
 }
 
-/// The pipeline's sink during delivery: packs documents into batches and hands them over.
+/// Bytes the batches being filled may hold together, across routes: two full batches' worth.
+pub const MAX_HELD_BYTES: usize = 2 * MAX_BATCH_BYTES;
+
+/// A record's route, as the sink decides it.
+type RouteFn = Box<dyn Fn(&str) -> usize + Send>;
+
+/// The pipeline's sink during delivery: packs documents into batches, one per route, and hands
+/// them over.
 pub struct BatchingSink {
-    builder: BatchBuilder,
+    /// The batch being filled for each route seen so far.
+    builders: Vec<(usize, BatchBuilder)>,
+    route_of: RouteFn,
+    /// The last log type routed and its route (inputs rarely switch).
+    last_route: Option<(&'static str, usize)>,
     tx: mpsc::Sender<Msg>,
     deadline: std::time::Instant,
     item: usize,
@@ -49,6 +66,38 @@ impl BatchingSink {
     fn send_batch(&mut self, batch: Vec<Record>) -> Result<(), SinkError> {
         self.tx.blocking_send(Msg::Batch(batch)).map_err(|_| SinkError::Closed)
     }
+
+    fn route(&mut self, log_type: &'static str) -> usize {
+        match self.last_route {
+            Some((last, route)) if last == log_type => route,
+            _ => {
+                let route = (self.route_of)(log_type);
+                self.last_route = Some((log_type, route));
+                route
+            }
+        }
+    }
+
+    /// Sends the largest batch being filled if they hold more than [`MAX_HELD_BYTES`] together.
+    /// (Their records are bounded by 500 a route, and routes by the streams configured.)
+    fn keep_memory_bounded(&mut self) -> Result<(), SinkError> {
+        if self.builders.len() < 2 {
+            return Ok(()); // one batch keeps its own limits
+        }
+        let bytes: usize = self.builders.iter().map(|(_, builder)| builder.bytes()).sum();
+        if bytes <= MAX_HELD_BYTES {
+            return Ok(());
+        }
+        let largest = self
+            .builders
+            .iter_mut()
+            .max_by_key(|(_, builder)| (builder.bytes(), builder.len()))
+            .and_then(|(_, builder)| builder.take());
+        match largest {
+            Some(batch) => self.send_batch(batch),
+            None => Ok(()),
+        }
+    }
 }
 
 impl DocSink for BatchingSink {
@@ -63,17 +112,26 @@ impl DocSink for BatchingSink {
             self.truncated += 1;
         }
         self.documents += 1;
-        match self.builder.push(record) {
-            Some(full) => self.send_batch(full),
-            None => Ok(()),
+        let route = self.route(doc.log_type);
+        let at = match self.builders.iter().position(|(r, _)| *r == route) {
+            Some(at) => at,
+            None => {
+                self.builders.push((route, BatchBuilder::default()));
+                self.builders.len() - 1
+            }
+        };
+        if let Some(full) = self.builders[at].1.push(record) {
+            self.send_batch(full)?;
         }
+        self.keep_memory_bounded()
     }
 
     fn finish(&mut self) -> Result<(), SinkError> {
-        match self.builder.take() {
-            Some(last) => self.send_batch(last),
-            None => Ok(()),
+        let last: Vec<Vec<Record>> = self.builders.iter_mut().filter_map(|(_, b)| b.take()).collect();
+        for batch in last {
+            self.send_batch(batch)?;
         }
+        Ok(())
     }
 }
 
@@ -150,9 +208,12 @@ impl<S: RecordSink, O: ObjectStore> Shipper<S, O> {
             .checked_sub(self.sink.call_budget())
             .unwrap_or(self.deadline)
             .into_std();
+        let router = Arc::clone(&self.sink);
         let producer = tokio::task::spawn_blocking(move || {
             let mut sink = BatchingSink {
-                builder: BatchBuilder::default(),
+                builders: Vec::new(),
+                route_of: Box::new(move |log_type| router.route(log_type)),
+                last_route: None,
                 tx,
                 deadline,
                 item: 0,
@@ -290,8 +351,11 @@ mod tests {
     /// count of batches and of how many were in delivery at once.
     struct FakeSink {
         fail: fn(&Record) -> bool,
+        route: fn(&str) -> usize,
         delay: Duration,
         batches: Mutex<Vec<usize>>,
+        /// Each batch's records' log types, in delivery order.
+        log_types: Mutex<Vec<Vec<&'static str>>>,
         in_flight: AtomicUsize,
         max_in_flight: AtomicUsize,
     }
@@ -300,8 +364,10 @@ mod tests {
         fn new(fail: fn(&Record) -> bool) -> Self {
             FakeSink {
                 fail,
+                route: |_| 0,
                 delay: Duration::ZERO,
                 batches: Mutex::new(Vec::new()),
+                log_types: Mutex::new(Vec::new()),
                 in_flight: AtomicUsize::new(0),
                 max_in_flight: AtomicUsize::new(0),
             }
@@ -309,6 +375,10 @@ mod tests {
     }
 
     impl RecordSink for FakeSink {
+        fn route(&self, log_type: &str) -> usize {
+            (self.route)(log_type)
+        }
+
         async fn deliver(&self, records: &[Record], _deadline: Instant) -> BatchResult {
             let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             self.max_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -317,6 +387,10 @@ mod tests {
             }
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
             self.batches.lock().unwrap().push(records.len());
+            self.log_types
+                .lock()
+                .unwrap()
+                .push(records.iter().map(|r| r.log_type).collect());
             BatchResult {
                 outcomes: records
                     .iter()
@@ -590,6 +664,115 @@ mod tests {
         let (_, second) = shipper.ship(producer(100, |_| 1)).await.unwrap();
         assert_eq!(second.documents, second.delivered + second.failed_stored, "{second:?}");
         assert_eq!((second.delivered, second.failed_stored), (90, 10));
+    }
+
+    /// Pushes `n` documents of the log types `kinds` in turn (document `i` is of `kinds[i % len]`),
+    /// each of `size` bytes, all from item 0.
+    fn mixed_producer(
+        n: usize,
+        kinds: &'static [&'static str],
+        size: usize,
+    ) -> impl FnOnce(&mut BatchingSink) -> usize + Send + 'static {
+        move |sink: &mut BatchingSink| {
+            let timestamp = Timestamp::parse_rfc3339_utc("2026-11-22T05:00:00Z").unwrap();
+            sink.set_item(0, &source_of(0));
+            for i in 0..n {
+                let log_type = kinds[i % kinds.len()];
+                let head = format!(
+                    r#"{{"@timestamp":"2026-11-22T05:00:00Z","log_type":"{log_type}","event_id":"e-{i}","m":""#
+                );
+                let json = format!("{head}{}\"}}", "x".repeat(size.saturating_sub(head.len() + 2)));
+                let event_id = format!("e-{i}");
+                let doc = Doc {
+                    json: json.as_bytes(),
+                    log_type,
+                    timestamp,
+                    event_id: &event_id,
+                    is_error: false,
+                };
+                sink.accept(doc).expect("the shipper takes documents");
+            }
+            n
+        }
+    }
+
+    fn route_by_kind(log_type: &str) -> usize {
+        match log_type {
+            "nlb" => 1,
+            "clb" => 2,
+            "unknown" => 1, // shares nlb's stream
+            _ => 0,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_batch_holds_one_route_and_every_route_is_flushed_at_the_end() {
+        let mut fake = FakeSink::new(|_| false);
+        fake.route = route_by_kind;
+        let sink = Arc::new(fake);
+        let shipper = Shipper::new(Arc::clone(&sink), store(MemoryStore::default()), 2, far());
+        // 800 small documents: alb, nlb, clb, unknown, alb, … (200 of each).
+        const KINDS: &[&str] = &["alb", "nlb", "clb", "unknown"];
+        let (_, report) = shipper.ship(mixed_producer(800, KINDS, 200)).await.unwrap();
+
+        assert_eq!(
+            (report.documents, report.delivered, report.failed_stored),
+            (800, 800, 0)
+        );
+        let batches = sink.log_types.lock().unwrap().clone();
+        let mut per_route = [0usize; 3];
+        for batch in &batches {
+            let route = route_by_kind(batch[0]);
+            assert!(batch.iter().all(|t| route_by_kind(t) == route), "{batch:?}");
+            per_route[route] += batch.len();
+        }
+        assert_eq!(per_route, [200, 400, 200]);
+        // nlb and unknown share a route, so a batch.
+        assert!(batches
+            .iter()
+            .any(|b| b.len() == 400 && b.contains(&"nlb") && b.contains(&"unknown")));
+        assert_eq!(
+            report.calls,
+            3,
+            "one batch per route: {:?}",
+            sink.batches.lock().unwrap()
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn batches_of_many_routes_together_stay_within_two_batches_worth() {
+        // Eleven routes, documents of 100 KiB interleaved: each route's batch alone would hold
+        // 4 MiB (40 documents) before closing, 44 MiB in all; the shared bound sends the largest
+        // early instead.
+        let mut fake = FakeSink::new(|_| false);
+        fake.route = |t| t.len();
+        let sink = Arc::new(fake);
+        let shipper = Shipper::new(Arc::clone(&sink), store(MemoryStore::default()), 2, far());
+        const KINDS: &[&str] = &[
+            "a",
+            "bb",
+            "ccc",
+            "dddd",
+            "eeeee",
+            "ffffff",
+            "ggggggg",
+            "hhhhhhhh",
+            "iiiiiiiii",
+            "jjjjjjjjjj",
+            "kkkkkkkkkkk",
+        ];
+        let (_, report) = shipper.ship(mixed_producer(1100, KINDS, 100 * 1024)).await.unwrap();
+
+        assert_eq!((report.documents, report.delivered), (1100, 1100));
+        let batches = sink.log_types.lock().unwrap().clone();
+        for batch in &batches {
+            assert!(batch.iter().all(|t| t.len() == batch[0].len()), "mixed batch");
+        }
+        let sizes = sink.batches.lock().unwrap().clone();
+        // Held together at most 2 × 4 MiB, about 80 documents of 100 KiB over eleven routes: no
+        // route's batch gets near its own limit (40 such documents) before the largest goes early.
+        assert!(sizes.iter().all(|&n| n < 40), "{sizes:?}");
+        assert_eq!(sizes.iter().sum::<usize>(), 1100);
     }
 
     /// A Firehose that accepts everything, taking `delay` per call.

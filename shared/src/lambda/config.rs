@@ -2,8 +2,9 @@
 //!
 //! | variable | meaning | default |
 //! |---|---|---|
-//! | `LOGPIPE_DELIVERY_STREAM` | Firehose delivery stream that receives the documents | required |
-//! | `LOGPIPE_LOG_FORMAT` | `alb`, `cloudfront` or `auto` (s3-access-logs) | `auto` |
+//! | `LOGPIPE_DELIVERY_STREAM` | Firehose delivery stream that receives the documents whose log type `LOGPIPE_DELIVERY_STREAMS` does not list | required |
+//! | `LOGPIPE_DELIVERY_STREAMS` | comma list of `log_type=stream`: the delivery stream of each listed log type (rules: [`crate::delivery::route`]) | none: everything to `LOGPIPE_DELIVERY_STREAM` |
+//! | `LOGPIPE_LOG_FORMAT` | a format name but `cloudwatch` (`alb`, `cloudfront`, `nlb`, `s3_access`, …) or `auto` (s3-access-logs) | `auto` |
 //! | `LOGPIPE_FAILED_BUCKET` | bucket of the failed-record store | none: an undeliverable record then fails the invocation |
 //! | `LOGPIPE_FAILED_PREFIX` | key prefix in that bucket | `failed/` |
 //! | `LOGPIPE_MAX_INFLATED_BYTES` | decompressed bytes one object may reach (decompression bombs) | 4 GiB |
@@ -13,6 +14,7 @@
 //! | `LOGPIPE_MAX_IN_FLIGHT` | PutRecordBatch calls in flight | 4 |
 //! | `LOGPIPE_DEADLINE_MARGIN_MS` | time kept free before the Lambda deadline | 10 % of the time left, between 1 s and 10 s |
 
+use crate::delivery::StreamMap;
 use crate::formats::{Format, FormatChoice};
 use crate::pipeline::Limits;
 use std::time::Duration;
@@ -20,8 +22,10 @@ use std::time::Duration;
 /// The functions' settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    /// Firehose delivery stream.
+    /// Default Firehose delivery stream.
     pub delivery_stream: String,
+    /// The delivery streams of log types that do not go to the default one.
+    pub delivery_streams: StreamMap,
     /// Log format of S3 objects.
     pub log_format: FormatChoice,
     /// Bucket of the failed-record store.
@@ -61,14 +65,26 @@ impl Config {
             variable: "LOGPIPE_DELIVERY_STREAM",
             problem: "not set: name the Firehose delivery stream".into(),
         })?;
+        let delivery_streams = match get("LOGPIPE_DELIVERY_STREAMS") {
+            None => StreamMap::default(),
+            Some(list) => list.parse().map_err(|e: crate::delivery::StreamMapError| ConfigError {
+                variable: "LOGPIPE_DELIVERY_STREAMS",
+                problem: e.to_string(),
+            })?,
+        };
         let log_format = match get("LOGPIPE_LOG_FORMAT").as_deref() {
             None => FormatChoice::Auto,
             Some(f) => match f.parse() {
                 Ok(FormatChoice::Fixed(Format::CloudWatch)) | Err(_) => {
+                    let names: Vec<&str> = Format::ALL
+                        .iter()
+                        .filter(|f| **f != Format::CloudWatch)
+                        .map(|f| f.name())
+                        .collect();
                     return Err(ConfigError {
                         variable: "LOGPIPE_LOG_FORMAT",
-                        problem: format!("`{f}` is not one of alb, cloudfront, auto"),
-                    })
+                        problem: format!("`{f}` is not one of {}, auto", names.join(", ")),
+                    });
                 }
                 Ok(choice) => choice,
             },
@@ -97,6 +113,7 @@ impl Config {
         });
         Ok(Config {
             delivery_stream,
+            delivery_streams,
             log_format,
             failed_bucket: get("LOGPIPE_FAILED_BUCKET"),
             failed_prefix: get("LOGPIPE_FAILED_PREFIX").unwrap_or_else(|| "failed/".into()),
@@ -130,6 +147,7 @@ mod tests {
     fn defaults_need_only_the_stream() {
         let c = config(&[("LOGPIPE_DELIVERY_STREAM", "logs")]).unwrap();
         assert_eq!(c.delivery_stream, "logs");
+        assert!(c.delivery_streams.is_empty());
         assert_eq!(c.log_format, FormatChoice::Auto);
         assert_eq!(c.failed_bucket, None);
         assert_eq!(c.failed_prefix, "failed/");
@@ -144,6 +162,7 @@ mod tests {
     fn every_variable_is_read() {
         let c = config(&[
             ("LOGPIPE_DELIVERY_STREAM", "logs"),
+            ("LOGPIPE_DELIVERY_STREAMS", "nlb=logs-nlb, clb=logs-clb"),
             ("LOGPIPE_LOG_FORMAT", "cloudfront"),
             ("LOGPIPE_FAILED_BUCKET", "failed-bucket"),
             ("LOGPIPE_FAILED_PREFIX", "undeliverable/"),
@@ -155,6 +174,7 @@ mod tests {
             ("LOGPIPE_DEADLINE_MARGIN_MS", "2500"),
         ])
         .unwrap();
+        assert_eq!(c.delivery_streams.to_string(), "nlb=logs-nlb,clb=logs-clb");
         assert_eq!(c.log_format, FormatChoice::Fixed(Format::CloudFront));
         assert_eq!(c.failed_bucket.as_deref(), Some("failed-bucket"));
         assert_eq!(c.failed_prefix, "undeliverable/");
@@ -177,11 +197,44 @@ mod tests {
     #[test]
     fn bad_values_name_the_variable() {
         assert_eq!(config(&[]).unwrap_err().variable, "LOGPIPE_DELIVERY_STREAM");
-        let e = config(&[("LOGPIPE_DELIVERY_STREAM", "s"), ("LOGPIPE_LOG_FORMAT", "nlb")]).unwrap_err();
+        let e = config(&[("LOGPIPE_DELIVERY_STREAM", "s"), ("LOGPIPE_LOG_FORMAT", "elb")]).unwrap_err();
         assert_eq!(e.variable, "LOGPIPE_LOG_FORMAT");
+        assert!(
+            e.problem
+                .starts_with("`elb` is not one of alb, alb_connection, nlb, clb,"),
+            "{e}"
+        );
+        assert!(!e.problem.contains("cloudwatch"), "{e}");
+        // Every line-based format may be fixed (an S3 server access log bucket, an NLB-only one, …).
+        let c = config(&[("LOGPIPE_DELIVERY_STREAM", "s"), ("LOGPIPE_LOG_FORMAT", "nlb")]).unwrap();
+        assert_eq!(c.log_format, FormatChoice::Fixed(Format::Nlb));
         let e = config(&[("LOGPIPE_DELIVERY_STREAM", "s"), ("LOGPIPE_LOG_FORMAT", "cloudwatch")]).unwrap_err();
         assert_eq!(e.variable, "LOGPIPE_LOG_FORMAT");
         let e = config(&[("LOGPIPE_DELIVERY_STREAM", "s"), ("LOGPIPE_MAX_INFLATED_BYTES", "2GB")]).unwrap_err();
         assert_eq!(e.to_string(), "LOGPIPE_MAX_INFLATED_BYTES: `2GB` is not a whole number");
+    }
+
+    #[test]
+    fn a_bad_stream_map_stops_the_function_and_names_the_variable() {
+        for (list, problem) in [
+            ("nlb", "`nlb` is not log_type=stream"),
+            ("nlb=a,nlb=b", "`nlb` is listed more than once"),
+            ("nlb=a b", "`a b` (for nlb) is not a delivery stream name"),
+            ("vpc_flow=logs-vpc", "`vpc_flow` is not a log type logpipe writes"),
+        ] {
+            let e = config(&[("LOGPIPE_DELIVERY_STREAM", "s"), ("LOGPIPE_DELIVERY_STREAMS", list)]).unwrap_err();
+            assert_eq!(e.variable, "LOGPIPE_DELIVERY_STREAMS", "{list}");
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("LOGPIPE_DELIVERY_STREAMS: {problem}")),
+                "{list}: {e}"
+            );
+        }
+        // Empty or blank: no map, as when unset.
+        let c = config(&[("LOGPIPE_DELIVERY_STREAM", "s"), ("LOGPIPE_DELIVERY_STREAMS", " ")]).unwrap();
+        assert!(c.delivery_streams.is_empty());
+        // The default stream is still required with a map.
+        let e = config(&[("LOGPIPE_DELIVERY_STREAMS", "nlb=logs-nlb")]).unwrap_err();
+        assert_eq!(e.variable, "LOGPIPE_DELIVERY_STREAM");
     }
 }

@@ -28,7 +28,9 @@ pub mod events {
 }
 
 use crate::aws::{FirehoseClient, S3Client};
-use crate::delivery::{FailedRecordStore, FirehoseSink, ObjectStore, RecordSink, RetryPolicy, ShipError, Shipper};
+use crate::delivery::{
+    FailedRecordStore, FirehoseSink, ObjectStore, RecordSink, RetryPolicy, ShipError, Shipper, StreamRouter,
+};
 use config::Config;
 use std::sync::Arc;
 use std::time::Duration;
@@ -169,15 +171,14 @@ pub async fn aws_deps() -> Result<AwsDeps, config::ConfigError> {
     Ok(aws_deps_with(Config::from_env()?).await)
 }
 
-/// [`AwsDeps`] with the given settings and clients from the standard SDK configuration.
+/// [`AwsDeps`] with the given settings and clients from the standard SDK configuration: documents
+/// go to the delivery stream of their log type (`LOGPIPE_DELIVERY_STREAMS`, else
+/// `LOGPIPE_DELIVERY_STREAM`).
 pub async fn aws_deps_with(config: Config) -> AwsDeps {
     let (firehose, s3) = crate::aws::clients().await;
+    let streams = StreamRouter::new(config.delivery_stream.clone(), &config.delivery_streams);
     Deps {
-        sink: Arc::new(FirehoseSink::new(
-            firehose,
-            config.delivery_stream.clone(),
-            RetryPolicy::default(),
-        )),
+        sink: Arc::new(FirehoseSink::new(firehose, streams, RetryPolicy::default())),
         store: s3.clone(),
         objects: s3,
         config,

@@ -1,5 +1,7 @@
-//! `s3-access-logs`: ALB and CloudFront access log objects, announced by S3 event notifications
-//! (directly, through SQS or SNS, or as EventBridge "Object Created" events).
+//! `s3-access-logs`: Elastic Load Balancing logs (ALB access and connection logs, NLB, Classic ELB),
+//! CloudFront standard logs and, with `LOGPIPE_LOG_FORMAT=auto`, any other format the content
+//! reveals (S3 server access, VPC flow, …), announced by S3 event notifications (directly, through
+//! SQS or SNS, or as EventBridge "Object Created" events).
 //!
 //! Each object is streamed: GetObject body → multi-member gzip (on a second thread) → lines →
 //! documents → batches → Firehose, with bounded memory whatever the object size.
@@ -7,7 +9,7 @@
 //! | situation | outcome |
 //! |---|---|
 //! | `s3:TestEvent`, not an object-created event, folder marker | skipped, logged, counted |
-//! | ALB connection log (`conn_log_`), NLB or Classic ELB file | skipped, logged, counted (no parser yet) |
+//! | ALB connection log (`conn_log_`), NLB or Classic ELB file | parsed as its file name says, whatever `LOGPIPE_LOG_FORMAT` (documents `alb_connection`, `nlb`, `clb`) |
 //! | object deleted before it was read (`NoSuchKey`) | error document `object_not_found`, success |
 //! | empty object | error document `empty_object`, success |
 //! | corrupt or truncated gzip, decompression bomb | the lines read are kept, one error document (`corrupt_gzip`, `inflated_size_limit`), success |
@@ -16,8 +18,10 @@
 //! | deadline reached mid-object | invocation error (`Retryable`), before Lambda would kill it |
 //! | records neither deliverable nor storable | invocation error (`Retryable`) |
 //!
-//! `LOGPIPE_LOG_FORMAT=auto` decides from the key (ALB and CloudFront file names), then from the
-//! content.
+//! `LOGPIPE_LOG_FORMAT=auto` decides from the key (Elastic Load Balancing and CloudFront file
+//! names), then from the content; see [`choose_format`]. Documents go to the delivery stream of
+//! their `log_type` (`LOGPIPE_DELIVERY_STREAMS`, else `LOGPIPE_DELIVERY_STREAM`), error documents
+//! included.
 
 use super::report::InvocationReport;
 use super::s3_event::{self, classify_key, KeyKind, ObjectRef};
@@ -95,13 +99,29 @@ pub async fn handle<S: RecordSink, O: ObjectStore + Clone, R: ObjectSource>(
     }))
 }
 
-/// The format to parse an object with, or `None` for files that have no parser yet.
-pub fn choose_format(configured: FormatChoice, key: &str) -> Option<FormatChoice> {
+/// The format to parse an object with, from its key ([`classify_key`]) and the configured choice.
+///
+/// | file name | `auto` | a fixed format |
+/// |---|---|---|
+/// | ALB connection log (`conn_log_…`) | ALB connection | ALB connection |
+/// | NLB access log (`…_net.…`) | NLB | NLB |
+/// | Classic ELB access log | Classic ELB | Classic ELB |
+/// | ALB access log | ALB | the fixed one |
+/// | CloudFront standard log | CloudFront | the fixed one |
+/// | anything else | from the content | the fixed one |
+///
+/// Elastic Load Balancing writes every load balancer's logs under the same
+/// `AWSLogs/<account>/elasticloadbalancing/` prefix and the file names tell them apart, so a
+/// function pointed at that bucket with `alb` still parses each file with its own parser, rather
+/// than turning every line of a connection log into an ALB error document.
+pub fn choose_format(configured: FormatChoice, key: &str) -> FormatChoice {
     match (classify_key(key), configured) {
-        (KeyKind::AlbConnection | KeyKind::Nlb | KeyKind::ClassicElb, _) => None,
-        (KeyKind::AlbAccess, FormatChoice::Auto) => Some(FormatChoice::Fixed(Format::Alb)),
-        (KeyKind::CloudFront, FormatChoice::Auto) => Some(FormatChoice::Fixed(Format::CloudFront)),
-        (_, choice) => Some(choice),
+        (KeyKind::AlbConnection, _) => FormatChoice::Fixed(Format::AlbConnection),
+        (KeyKind::Nlb, _) => FormatChoice::Fixed(Format::Nlb),
+        (KeyKind::ClassicElb, _) => FormatChoice::Fixed(Format::Clb),
+        (KeyKind::AlbAccess, FormatChoice::Auto) => FormatChoice::Fixed(Format::Alb),
+        (KeyKind::CloudFront, FormatChoice::Auto) => FormatChoice::Fixed(Format::CloudFront),
+        (_, choice) => choice,
     }
 }
 
@@ -113,15 +133,7 @@ async fn process_object<S: RecordSink, O: ObjectStore + Clone, R: ObjectSource>(
     report: &mut InvocationReport,
 ) -> Result<(), HandlerError> {
     let name = object.s3_uri();
-    let Some(choice) = choose_format(deps.config.log_format, &object.key) else {
-        tracing::info!(
-            object = %name,
-            kind = %classify_key(&object.key),
-            "Skipped an object this function has no parser for (ALB connection, NLB or Classic ELB log)."
-        );
-        report.skipped += 1;
-        return Ok(());
-    };
+    let choice = choose_format(deps.config.log_format, &object.key);
     let log_type = match choice {
         FormatChoice::Fixed(f) => f.log_type(),
         FormatChoice::Auto => "unknown",
@@ -180,4 +192,44 @@ async fn process_object<S: RecordSink, O: ObjectStore + Clone, R: ObjectSource>(
         result.map_err(|e| HandlerError::Deadline(e.to_string()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ELB: &str = "AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/22";
+
+    #[test]
+    fn load_balancer_file_names_choose_their_parser() {
+        let alb = format!("{ELB}/123456789012_elasticloadbalancing_us-east-2_app.my-lb.1234567890abcdef_20261122T0505Z_192.0.2.10_2x8fnq1c.log.gz");
+        let conn = format!("{ELB}/conn_log_123456789012_elasticloadbalancing_us-east-2_app.my-lb.1234567890abcdef_20261122T0505Z_192.0.2.10_5k2hq9wz.log.gz");
+        let nlb = format!("{ELB}/123456789012_elasticloadbalancing_us-east-2_net.my-nlb.1234567890abcdef_20261122T0505Z_abcd1234.log.gz");
+        let clb =
+            format!("{ELB}/123456789012_elasticloadbalancing_us-east-2_my-lb_20261122T0505Z_10.0.0.1_abcd1234.log");
+        let cloudfront = "cloudfront/E2EXAMPLE12345.2026-11-22-05.a1b2c3d4.gz";
+        let other = "manual uploads/alb copy+1.log.gz";
+        let fixed = FormatChoice::Fixed;
+        let auto = FormatChoice::Auto;
+        for (key, configured, want) in [
+            // auto: the file name decides when it can.
+            (&alb[..], auto, fixed(Format::Alb)),
+            (&conn, auto, fixed(Format::AlbConnection)),
+            (&nlb, auto, fixed(Format::Nlb)),
+            (&clb, auto, fixed(Format::Clb)),
+            (cloudfront, auto, fixed(Format::CloudFront)),
+            (other, auto, auto),
+            // A fixed format: connection, NLB and Classic ELB names still decide…
+            (&conn, fixed(Format::Alb), fixed(Format::AlbConnection)),
+            (&nlb, fixed(Format::Alb), fixed(Format::Nlb)),
+            (&clb, fixed(Format::CloudFront), fixed(Format::Clb)),
+            // … the others keep the configured one.
+            (&alb, fixed(Format::Alb), fixed(Format::Alb)),
+            (&alb, fixed(Format::S3Access), fixed(Format::S3Access)),
+            (cloudfront, fixed(Format::CloudFrontV2), fixed(Format::CloudFrontV2)),
+            (other, fixed(Format::VpcFlow), fixed(Format::VpcFlow)),
+        ] {
+            assert_eq!(choose_format(configured, key), want, "{configured:?} {key}");
+        }
+    }
 }
