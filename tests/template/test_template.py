@@ -309,11 +309,6 @@ def test_each_function_sends_each_log_type_to_the_stream_of_its_index(main):
         assert routes.get(default_type, default) == default, name
 
 
-# Index templates added with the formats' wiring into the functions (not in this branch yet): strict
-# xfail, so the test fails once they exist and this set must be emptied.
-PENDING_INDEX_TEMPLATES = {"waf", "cloudtrail", "apigateway"}
-
-
 def stream_log_types() -> list[str]:
     t = load(MAIN)
     return sorted(
@@ -322,18 +317,7 @@ def stream_log_types() -> list[str]:
     )
 
 
-@pytest.mark.parametrize(
-    "log_type",
-    [
-        pytest.param(
-            t,
-            marks=[pytest.mark.xfail(strict=True, reason="index template not written yet")]
-            if t in PENDING_INDEX_TEMPLATES
-            else [],
-        )
-        for t in stream_log_types()
-    ],
-)
+@pytest.mark.parametrize("log_type", stream_log_types())
 def test_every_stream_index_has_its_index_template(log_type):
     """Firehose creates logs-<type>-YYYY-MM-DD on its first document: the index template that maps
     it must match it, and the log type must be one logpipe writes."""

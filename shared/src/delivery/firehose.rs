@@ -569,11 +569,15 @@ mod tests {
         assert_eq!(result, BatchResult::default());
         assert!(api.calls().is_empty());
     }
+
+    /// The stream and the records of each call.
+    type StreamCalls = Arc<Mutex<Vec<(String, Vec<Bytes>)>>>;
+
     /// Records every call's stream and data; calls to `failing` fail as a whole, not retryable.
     #[derive(Clone, Default)]
     struct StreamsFirehose {
         failing: &'static str,
-        calls: Arc<Mutex<Vec<(String, Vec<Bytes>)>>>,
+        calls: StreamCalls,
     }
 
     impl FirehoseApi for StreamsFirehose {

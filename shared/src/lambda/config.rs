@@ -10,11 +10,13 @@
 //! | `LOGPIPE_MAX_INFLATED_BYTES` | decompressed bytes one object may reach (decompression bombs) | 4 GiB |
 //! | `LOGPIPE_MAX_LINE_BYTES` | longest line kept | 1 MiB |
 //! | `LOGPIPE_MAX_PAYLOAD_BYTES` | decompressed bytes of one CloudWatch Logs payload or Kinesis record | 64 MiB |
+//! | `LOGPIPE_LOG_GROUP_FORMATS`, `LOGPIPE_VPC_FLOW_FORMAT` | formats of log groups' messages ([`crate::formats::cloudwatch_messages`]) | name rules, then content |
 //! | `LOGPIPE_ALLOWED_ACCOUNTS` | comma list of account ids whose CloudWatch Logs payloads are accepted (kinesis-relay) | all |
 //! | `LOGPIPE_MAX_IN_FLIGHT` | PutRecordBatch calls in flight | 4 |
 //! | `LOGPIPE_DEADLINE_MARGIN_MS` | time kept free before the Lambda deadline | 10 % of the time left, between 1 s and 10 s |
 
 use crate::delivery::StreamMap;
+use crate::formats::cloudwatch_messages::MessageRules;
 use crate::formats::{Format, FormatChoice};
 use crate::pipeline::Limits;
 use std::time::Duration;
@@ -104,6 +106,16 @@ impl Config {
             max_line_bytes: number("LOGPIPE_MAX_LINE_BYTES", defaults.max_line_bytes as u64)? as usize,
             max_payload_bytes: number("LOGPIPE_MAX_PAYLOAD_BYTES", defaults.max_payload_bytes)?,
         };
+        // Read where the messages are parsed (`MessageRules::from_env`); checked here so that a
+        // function with a bad setting refuses to start instead of ignoring it.
+        MessageRules::parse(
+            get("LOGPIPE_LOG_GROUP_FORMATS").as_deref(),
+            get("LOGPIPE_VPC_FLOW_FORMAT").as_deref(),
+        )
+        .map_err(|problem| ConfigError {
+            variable: "LOGPIPE_LOG_GROUP_FORMATS",
+            problem,
+        })?;
         let allowed_accounts = get("LOGPIPE_ALLOWED_ACCOUNTS").map(|list| {
             list.split(',')
                 .map(str::trim)
@@ -236,5 +248,17 @@ mod tests {
         // The default stream is still required with a map.
         let e = config(&[("LOGPIPE_DELIVERY_STREAMS", "nlb=logs-nlb")]).unwrap_err();
         assert_eq!(e.variable, "LOGPIPE_DELIVERY_STREAM");
+    }
+
+    #[test]
+    fn a_bad_log_group_rule_stops_the_function() {
+        let vars = |name: &str| match name {
+            "LOGPIPE_DELIVERY_STREAM" => Some("s".to_owned()),
+            "LOGPIPE_LOG_GROUP_FORMATS" => Some("/flows=vpc_flow".to_owned()),
+            _ => None,
+        };
+        let e = Config::from_vars(vars).unwrap_err();
+        assert_eq!(e.variable, "LOGPIPE_LOG_GROUP_FORMATS");
+        assert!(e.problem.contains("vpc_flow"), "{e}");
     }
 }
