@@ -3,12 +3,16 @@
 //! ```text
 //! cargo bench -p logpipe --bench throughput            # generates data once, then measures
 //! LOGPIPE_BENCH_MB=200 cargo bench -p logpipe --bench throughput   # other data size (default 100)
-//! LOGPIPE_BENCH_ONLY=alb cargo bench -p logpipe --bench throughput   # one format
+//! LOGPIPE_BENCH_ONLY=alb cargo bench -p logpipe --bench throughput   # one format (its --format name)
+//! LOGPIPE_BENCH_SAMPLE_MB=50 cargo bench -p logpipe --bench throughput   # size of the sample-based rows (default 20)
 //! LOGPIPE_BENCH_RUNS=1 valgrind --tool=callgrind target/release/deps/throughput-…  # instruction counts
 //! ```
 //!
-//! Input comes from the deterministic generator `../shared/bench/gen.py` (path overridable with
-//! `LOGPIPE_BENCH_GEN`), written once to `target/bench-data/<size>/`. Each row runs the real
+//! ALB, CloudFront and CloudWatch input comes from the deterministic generator `bench/gen.py` (path
+//! overridable with `LOGPIPE_BENCH_GEN`), written once to `target/bench-data/<size>/`. The other
+//! formats have no generator: their rows repeat the sample file in `events/samples/` (15–30 varied
+//! lines) up to `LOGPIPE_BENCH_SAMPLE_MB`, so they measure the parser on a small working set and
+//! read a little faster than fresh data would. Each row runs the real
 //! [`logpipe::process`] over an in-memory input with a sink that only counts, single-threaded, and
 //! reports the best of several runs as MB/s of *uncompressed* input and lines (or log events) per
 //! second:
@@ -64,7 +68,7 @@ fn main() {
         (Format::CloudFront, "cf.log", "cf.log.gz"),
         (Format::CloudWatch, "cw.jsonl", "cw.all.gz"),
     ] {
-        if only.as_deref().is_some_and(|o| o != format.log_type()) {
+        if only.as_deref().is_some_and(|o| o != format.name()) {
             continue;
         }
         let plain = read(plain);
@@ -72,6 +76,32 @@ fn main() {
         rows.push(measure(format!("{format} parse+serialize"), &plain, format));
         rows.push(measure_inflate(format!("{format} gzip decode"), &gz));
         rows.push(measure(format!("{format} gzip → documents"), &gz, format));
+    }
+    let sample_mb: usize = std::env::var("LOGPIPE_BENCH_SAMPLE_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    for (format, sample) in [
+        (Format::AlbConnection, "alb_conn.log"),
+        (Format::Nlb, "nlb.log"),
+        (Format::Clb, "clb.log"),
+        (Format::CloudFrontV2, "cloudfront_v2.json.log"),
+        (Format::CloudFrontRealtime, "cloudfront_realtime.log"),
+        (Format::S3Access, "s3_access.log"),
+        (Format::VpcFlow, "vpcflow.log"),
+        (Format::Waf, "waf.log"),
+        (Format::CloudTrail, "cloudtrail.json"),
+        (Format::ApiGateway, "apigateway.log"),
+    ] {
+        if only.as_deref().is_some_and(|o| o != format.name()) {
+            continue;
+        }
+        let input = repeat_sample(sample, sample_mb);
+        rows.push(measure(
+            format!("{} parse+serialize (samples)", format.name()),
+            &input,
+            format,
+        ));
     }
     println!("\n| benchmark | input MB | MB/s per core | units/s | documents | output MB |");
     println!("|---|---:|---:|---:|---:|---:|");
@@ -125,7 +155,7 @@ fn measure(name: String, input: &[u8], format: Format) -> Row {
         summary.error_documents, 0,
         "{name}: the generator's data should parse cleanly: {summary:?}"
     );
-    let (units, unit) = if format == Format::CloudWatch {
+    let (units, unit) = if matches!(format, Format::CloudWatch | Format::CloudTrail) {
         (summary.log_events, "events")
     } else {
         (summary.lines, "lines")
@@ -167,7 +197,22 @@ fn measure_inflate(name: String, gz: &[u8]) -> Row {
     }
 }
 
-/// Generates the benchmark data once per size with the shared generator.
+/// `events/samples/<name>` repeated to at least `mb` MB (whole files, so headers repeat too, as in
+/// concatenated log files).
+fn repeat_sample(name: &str, mb: usize) -> Vec<u8> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
+    let sample = std::fs::read(root.join("events/samples").join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut input = Vec::with_capacity(mb << 20);
+    while input.len() < mb << 20 {
+        input.extend_from_slice(&sample);
+        if !sample.ends_with(b"\n") {
+            input.push(b'\n');
+        }
+    }
+    input
+}
+
+/// Generates the benchmark data once per size with the project's generator.
 fn ensure_data(mb: u32) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
     let dir = root.join("target/bench-data").join(format!("{mb}mb"));
@@ -176,7 +221,7 @@ fn ensure_data(mb: u32) -> PathBuf {
     }
     let gen = std::env::var_os("LOGPIPE_BENCH_GEN")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared/bench/gen.py"));
+        .unwrap_or_else(|| root.join("bench/gen.py"));
     eprintln!("generating {mb} MB per format with {} (once)…", gen.display());
     let status = Command::new("python3")
         .arg(&gen)
