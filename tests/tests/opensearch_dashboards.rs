@@ -419,7 +419,7 @@ fn check_object(o: &Loaded, by_id: &HashMap<&str, &Loaded>, templates: &[Templat
         "index-pattern" => check_index_pattern(attributes, &parsed, templates, &mut out),
         "visualization" => check_visualization(attributes, &parsed, &source, templates, &mut out),
         "search" => check_search(attributes, &source, templates, &mut out),
-        "dashboard" => check_dashboard(&parsed, &mut out),
+        "dashboard" => check_dashboard(&parsed, &reference_names, &mut out),
         _ => {}
     }
     out.into_iter().for_each(&mut problem);
@@ -568,6 +568,54 @@ fn check_visualization(
             }
         }
     }
+    check_metric_ids(&aggs, &vis_state["params"], out);
+}
+
+/// What refers to a metric by its agg id does so to an enabled metric of the same visualization:
+/// a `terms` agg's `orderBy` (else `_key` or `custom`), and in charts each `seriesParams` entry, which
+/// must also name a value axis the chart has. Each metric of a chart has its `seriesParams` entry.
+fn check_metric_ids(aggs: &[Value], params: &Value, out: &mut Vec<String>) {
+    let metrics: BTreeSet<&str> = aggs
+        .iter()
+        .filter(|a| a["enabled"] != false && a["schema"] == "metric")
+        .filter_map(|a| a["id"].as_str())
+        .collect();
+    for agg in aggs.iter().filter(|a| a["enabled"] != false && a["type"] == "terms") {
+        match agg["params"]["orderBy"].as_str() {
+            Some("_key" | "custom") => {}
+            Some(id) if metrics.contains(id) => {}
+            other => out.push(format!(
+                "terms agg `{}` orders by {other:?}, which is not a metric agg of this visualization",
+                agg["id"].as_str().unwrap_or("?")
+            )),
+        }
+    }
+    let Some(series) = params["seriesParams"].as_array() else {
+        return;
+    };
+    let axes: BTreeSet<&str> = params["valueAxes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["id"].as_str())
+        .collect();
+    let mut charted = BTreeSet::new();
+    for s in series {
+        let id = s["data"]["id"].as_str().unwrap_or_default();
+        if !metrics.contains(id) {
+            out.push(format!("seriesParams entry for agg `{id}`, which is not a metric agg"));
+        }
+        charted.insert(id);
+        let axis = s["valueAxis"].as_str().unwrap_or_default();
+        if !axes.contains(axis) {
+            out.push(format!(
+                "seriesParams of agg `{id}` uses value axis `{axis}`, which is not in valueAxes"
+            ));
+        }
+    }
+    for id in metrics.difference(&charted) {
+        out.push(format!("metric agg `{id}` has no seriesParams entry"));
+    }
 }
 
 fn check_search(
@@ -601,7 +649,14 @@ fn check_search(
     }
 }
 
-fn check_dashboard(parsed: &BTreeMap<&str, Value>, out: &mut Vec<String>) {
+/// Saved-object types a dashboard panel can show.
+const PANEL_TYPES: &[&str] = &["visualization", "search"];
+
+fn check_dashboard(
+    parsed: &BTreeMap<&str, Value>,
+    reference_names: &BTreeMap<String, (String, String)>,
+    out: &mut Vec<String>,
+) {
     let Some(panels) = parsed.get("panelsJSON").and_then(Value::as_array) else {
         out.push("panelsJSON is not an array".into());
         return;
@@ -622,8 +677,15 @@ fn check_dashboard(parsed: &BTreeMap<&str, Value>, out: &mut Vec<String>) {
         if grid["i"] != panel["panelIndex"] {
             out.push(format!("panel `{index}`: gridData.i differs from panelIndex"));
         }
-        if panel["panelRefName"].as_str().is_none() {
-            out.push(format!("panel `{index}`: no panelRefName"));
+        match panel["panelRefName"]
+            .as_str()
+            .and_then(|name| reference_names.get(name))
+        {
+            None => out.push(format!("panel `{index}`: no panelRefName that names a reference")),
+            Some((ty, id)) if !PANEL_TYPES.contains(&ty.as_str()) => out.push(format!(
+                "panel `{index}` shows {ty} `{id}`, which is not a visualization or search"
+            )),
+            Some(_) => {}
         }
         if x < 0 || y < 0 || w <= 0 || h <= 0 || x + w > GRID_COLUMNS {
             out.push(format!(
@@ -660,31 +722,156 @@ fn find<'o>(objects: &'o [Loaded], id: &str) -> &'o Value {
         .value
 }
 
-/// `(agg type, field or filter query)` of every enabled agg of the dashboard's visualizations.
-fn dashboard_aggs(objects: &[Loaded], dashboard: &str) -> BTreeSet<(String, String)> {
+/// `(agg type, field or filter query)` of every enabled agg of a visualization (none for a saved
+/// search): `("terms", "client_ip")`, `("filters", "status_code >= 500")`, `("count", "")`.
+fn aggs_of(object: &Value) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
-    for r in find(objects, dashboard)["references"].as_array().unwrap() {
-        let vis = find(objects, r["id"].as_str().unwrap());
-        let state = json_string(&vis["attributes"]["visState"]).unwrap();
-        for agg in state["aggs"].as_array().unwrap() {
-            let ty = agg["type"].as_str().unwrap().to_owned();
-            match agg["params"]["field"].as_str() {
-                Some(field) => {
-                    out.insert((ty, field.to_owned()));
+    if object["type"] != "visualization" {
+        return out;
+    }
+    let state = json_string(&object["attributes"]["visState"]).unwrap();
+    for agg in state["aggs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["enabled"] != false)
+    {
+        let ty = agg["type"].as_str().unwrap().to_owned();
+        match agg["params"]["field"].as_str() {
+            Some(field) => {
+                out.insert((ty, field.to_owned()));
+            }
+            None if ty == "filters" => {
+                for f in agg["params"]["filters"].as_array().unwrap() {
+                    out.insert((ty.clone(), f["input"]["query"].as_str().unwrap().to_owned()));
                 }
-                None if ty == "filters" => {
-                    for f in agg["params"]["filters"].as_array().unwrap() {
-                        out.insert((ty.clone(), f["input"]["query"].as_str().unwrap().to_owned()));
-                    }
-                }
-                None => {
-                    out.insert((ty, String::new()));
-                }
+            }
+            None => {
+                out.insert((ty, String::new()));
             }
         }
     }
     out
 }
+
+/// One panel of a dashboard: the saved object it shows, that object's query, its aggs (`aggs_of`)
+/// and the title of the index pattern it reads.
+struct Panel<'o> {
+    object: &'o Value,
+    query: String,
+    aggs: BTreeSet<(String, String)>,
+    pattern: String,
+}
+
+impl Panel<'_> {
+    fn has(&self, ty: &str, field: &str) -> bool {
+        self.aggs.contains(&(ty.to_owned(), field.to_owned()))
+    }
+}
+
+fn panels<'o>(objects: &'o [Loaded], dashboard: &str) -> Vec<Panel<'o>> {
+    let dashboard = find(objects, dashboard);
+    let panels_json = json_string(&dashboard["attributes"]["panelsJSON"]).unwrap();
+    let references = dashboard["references"].as_array().unwrap();
+    panels_json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|panel| {
+            let reference = references
+                .iter()
+                .find(|r| r["name"] == panel["panelRefName"])
+                .unwrap_or_else(|| panic!("panel {panel} names no reference"));
+            let object = find(objects, reference["id"].as_str().unwrap());
+            let source = json_string(&object["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"]).unwrap();
+            let index = object["references"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["name"] == INDEX_REF)
+                .unwrap_or_else(|| panic!("{} reads no index pattern", object["id"]));
+            let pattern = find(objects, index["id"].as_str().unwrap())["attributes"]["title"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            Panel {
+                object,
+                query: source["query"]["query"].as_str().unwrap_or_default().to_owned(),
+                aggs: aggs_of(object),
+                pattern,
+            }
+        })
+        .collect()
+}
+
+/// `aggs_of` over all of a dashboard's panels.
+fn dashboard_aggs(objects: &[Loaded], dashboard: &str) -> BTreeSet<(String, String)> {
+    panels(objects, dashboard).into_iter().flat_map(|p| p.aggs).collect()
+}
+
+/// A dashboard added for a new log type: its title, 4 to 7 panels, all reading `pattern`, opening on
+/// the last 24 hours, and the parse-error panel every overview has. Returns its panels.
+fn overview<'o>(objects: &'o [Loaded], id: &str, title: &str, pattern: &str) -> Vec<Panel<'o>> {
+    let dashboard = find(objects, id);
+    assert_eq!(dashboard["type"], "dashboard", "{id}");
+    let attributes = &dashboard["attributes"];
+    assert_eq!(attributes["title"], title, "{id}");
+    assert_eq!(
+        (
+            &attributes["timeRestore"],
+            &attributes["timeFrom"],
+            &attributes["timeTo"]
+        ),
+        (&json!(true), &json!("now-24h"), &json!("now")),
+        "{id}"
+    );
+    let panels = panels(objects, id);
+    assert!((4..=7).contains(&panels.len()), "{id}: {} panels", panels.len());
+    for p in &panels {
+        assert_eq!(
+            p.pattern, pattern,
+            "{id}: panel {} reads another index pattern",
+            p.object["id"]
+        );
+    }
+    assert!(
+        panels
+            .iter()
+            .any(|p| p.query == "error.kind:*" && p.has("terms", "error.kind")),
+        "{id}: no parse-error panel"
+    );
+    panels
+}
+
+/// The first panel that `pick` accepts, or a failure naming what was looked for.
+fn panel_where<'p, 'o>(panels: &'p [Panel<'o>], what: &str, pick: impl Fn(&Panel) -> bool) -> &'p Panel<'o> {
+    panels.iter().find(|p| pick(p)).unwrap_or_else(|| {
+        let seen: Vec<_> = panels.iter().map(|p| (&p.object["id"], &p.query, &p.aggs)).collect();
+        panic!("no panel {what}: {seen:#?}")
+    })
+}
+
+/// The `(id, title)` of the index pattern for each log type, `logpipe-logs-<type>` for `logs-<type>-*`.
+const INDEX_PATTERNS: &[(&str, &str)] = &[
+    ("logpipe-logs-all", "logs-*"),
+    ("logpipe-logs-alb", "logs-alb-*"),
+    ("logpipe-logs-alb_connection", "logs-alb_connection-*"),
+    ("logpipe-logs-apigateway", "logs-apigateway-*"),
+    ("logpipe-logs-clb", "logs-clb-*"),
+    ("logpipe-logs-cloudfront", "logs-cloudfront-*"),
+    ("logpipe-logs-cloudfront_realtime", "logs-cloudfront_realtime-*"),
+    ("logpipe-logs-cloudtrail", "logs-cloudtrail-*"),
+    ("logpipe-logs-cloudwatch", "logs-cloudwatch-*"),
+    ("logpipe-logs-nlb", "logs-nlb-*"),
+    ("logpipe-logs-s3_access", "logs-s3_access-*"),
+    ("logpipe-logs-vpcflow", "logs-vpcflow-*"),
+    ("logpipe-logs-waf", "logs-waf-*"),
+];
+
+/// Index templates without an index pattern of their own: on AWS, `application` documents are
+/// delivered into logs-cloudwatch-*, and logs-unknown-* holds only error documents, which the
+/// saved search `logpipe-parse-errors` shows through logs-*.
+const NO_INDEX_PATTERN: &[&str] = &["logs-application-*", "logs-unknown-*"];
 
 #[test]
 fn saved_objects_hold_together_and_match_the_index_templates() {
@@ -695,10 +882,14 @@ fn saved_objects_hold_together_and_match_the_index_templates() {
         problems.len(),
         problems.join("\n")
     );
-    assert!(
-        objects.len() >= 7,
-        "four index patterns, two dashboards, a saved search"
+    let count = |ty: &str| objects.iter().filter(|o| o.value["type"] == ty).count();
+    assert_eq!(count("index-pattern"), INDEX_PATTERNS.len());
+    assert_eq!(
+        count("dashboard"),
+        9,
+        "ALB, CloudFront, VPC flow, WAF, CloudTrail, API Gateway, NLB, CLB, S3"
     );
+    assert_eq!(count("search"), 2, "parse errors, console logins");
 }
 
 #[test]
@@ -707,19 +898,49 @@ fn index_patterns_cover_each_log_type_and_all_logs() {
     let mut problems = Vec::new();
     let patterns = parse_ndjson("index-patterns.ndjson", &text, &mut problems);
     assert!(problems.is_empty(), "{problems:?}");
-    let titles: BTreeMap<&str, &str> = patterns
+    let found: BTreeSet<(&str, &str)> = patterns
         .iter()
         .map(|o| {
             assert_eq!(o.value["type"], "index-pattern", "{}", o.origin);
             assert_eq!(o.value["attributes"]["timeFieldName"], "@timestamp", "{}", o.origin);
             (
-                o.value["attributes"]["title"].as_str().unwrap(),
                 o.value["id"].as_str().unwrap(),
+                o.value["attributes"]["title"].as_str().unwrap(),
             )
         })
         .collect();
-    let expected = ["logs-*", "logs-alb-*", "logs-cloudfront-*", "logs-cloudwatch-*"];
-    assert_eq!(titles.keys().copied().collect::<Vec<_>>(), expected);
+    assert_eq!(found, INDEX_PATTERNS.iter().copied().collect());
+    // and, data-driven, every index template's indices have one (a new log type needs one too)
+    let titles: BTreeSet<&str> = found.iter().map(|(_, title)| *title).collect();
+    for template in repository_templates() {
+        for pattern in &template.index_patterns {
+            assert!(
+                titles.contains(pattern.as_str()) || NO_INDEX_PATTERN.contains(&pattern.as_str()),
+                "index template {} (`{pattern}`) has no index pattern in index-patterns.ndjson",
+                template.name
+            );
+        }
+    }
+}
+
+#[test]
+fn every_dashboards_file_is_embedded_index_patterns_first() {
+    let dir = root().join("shared/opensearch/dashboards");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".ndjson"))
+        .collect();
+    on_disk.sort();
+    let embedded = logpipe::opensearch::dashboards();
+    let mut names: Vec<String> = embedded.iter().map(|a| a.name.to_owned()).collect();
+    assert_eq!(names.first().map(String::as_str), Some("index-patterns.ndjson"));
+    names.sort();
+    assert_eq!(names, on_disk, "logpipe::opensearch::dashboards() must list every file");
+    for asset in embedded {
+        let text = std::fs::read_to_string(dir.join(asset.name)).unwrap();
+        assert_eq!(asset.text, text, "{} is embedded from another file", asset.name);
+    }
 }
 
 #[test]
@@ -771,6 +992,189 @@ fn cloudfront_dashboard_shows_requests_bytes_cache_and_edges() {
             "{ty} on {field}: {aggs:?}"
         );
     }
+}
+
+/// Status classes as the overviews' `filters` aggs write them: `f >= 200 and f < 300`, ... 5xx.
+fn has_status_classes(panel: &Panel, field: &str) -> bool {
+    (2..=5).all(|class| {
+        let query = format!("{field} >= {class}00 and {field} < {}00", class + 1);
+        panel.has("filters", &query)
+    })
+}
+
+#[test]
+fn vpcflow_dashboard_shows_flows_talkers_rejections_protocols_and_status() {
+    let (objects, _) = repository_check();
+    let panels = overview(
+        &objects,
+        "logpipe-vpcflow-overview",
+        "VPC flow logs overview",
+        "logs-vpcflow-*",
+    );
+    fn over_time_by_action(p: &Panel, metric: &str, field: &str) -> bool {
+        p.has("date_histogram", "@timestamp") && p.has("terms", "action") && p.has(metric, field)
+    }
+    panel_where(&panels, "of flows over time by action", |p| {
+        over_time_by_action(p, "count", "")
+    });
+    panel_where(&panels, "of bytes over time by action", |p| {
+        over_time_by_action(p, "sum", "bytes")
+    });
+    let talkers = panel_where(&panels, "of top talkers", |p| {
+        p.has("terms", "srcaddr") && p.has("terms", "dstaddr")
+    });
+    // ranked by bytes: both terms aggs order by the sum of bytes
+    let state = json_string(&talkers.object["attributes"]["visState"]).unwrap();
+    let aggs = state["aggs"].as_array().unwrap();
+    let sum_id = &aggs
+        .iter()
+        .find(|a| a["type"] == "sum" && a["params"]["field"] == "bytes")
+        .unwrap()["id"];
+    for a in aggs.iter().filter(|a| a["type"] == "terms") {
+        assert_eq!(&a["params"]["orderBy"], sum_id, "{a}");
+    }
+    panel_where(&panels, "of rejected destination ports", |p| {
+        p.query == "action:REJECT" && p.has("terms", "dstport")
+    });
+    let protocols = panel_where(&panels, "of flows by protocol", |p| p.has("filters", "protocol:6"));
+    for q in [
+        "protocol:17",
+        "protocol:1",
+        "protocol:* and not protocol:(1 or 6 or 17 or 58)",
+    ] {
+        assert!(protocols.has("filters", q), "{q}: {:?}", protocols.aggs);
+    }
+    panel_where(&panels, "of log_status counts", |p| p.has("terms", "log_status"));
+}
+
+#[test]
+fn waf_dashboard_shows_actions_rules_clients_countries_and_blocked_uris() {
+    let (objects, _) = repository_check();
+    let panels = overview(&objects, "logpipe-waf-overview", "AWS WAF overview", "logs-waf-*");
+    panel_where(&panels, "of requests over time by action", |p| {
+        p.has("date_histogram", "@timestamp") && p.has("terms", "action") && p.has("count", "")
+    });
+    panel_where(&panels, "of top terminating rules", |p| {
+        p.has("terms", "terminating_rule_id")
+    });
+    panel_where(&panels, "of top client IPs", |p| {
+        p.has("terms", "http_request_client_ip")
+    });
+    panel_where(&panels, "of top countries", |p| p.has("terms", "http_request_country"));
+    panel_where(&panels, "of blocked URIs", |p| {
+        p.query == "action:BLOCK" && p.has("terms", "http_request_uri")
+    });
+}
+
+#[test]
+fn cloudtrail_dashboard_shows_sources_events_errors_identities_and_console_logins() {
+    let (objects, _) = repository_check();
+    let panels = overview(
+        &objects,
+        "logpipe-cloudtrail-overview",
+        "CloudTrail overview",
+        "logs-cloudtrail-*",
+    );
+    panel_where(&panels, "of events over time by source", |p| {
+        p.has("date_histogram", "@timestamp") && p.has("terms", "event_source")
+    });
+    panel_where(&panels, "of top event names", |p| {
+        p.has("terms", "event_name") && p.query.is_empty()
+    });
+    panel_where(&panels, "of errors by code", |p| {
+        p.query == "error_code:*" && p.has("terms", "error_code")
+    });
+    panel_where(&panels, "of top identities", |p| p.has("terms", "user_identity_arn"));
+    let logins = panel_where(&panels, "listing console logins", |p| {
+        p.object["type"] == "search" && p.query == "event_name:ConsoleLogin"
+    });
+    let attributes = &logins.object["attributes"];
+    assert_eq!(attributes["sort"], json!([["@timestamp", "desc"]]));
+    let columns = attributes["columns"].as_array().unwrap();
+    for column in ["user_identity_arn", "source_ip_address", "error_message"] {
+        assert!(columns.contains(&json!(column)), "{column}: {columns:?}");
+    }
+}
+
+#[test]
+fn apigateway_dashboard_shows_status_latency_routes_and_server_errors() {
+    let (objects, _) = repository_check();
+    let panels = overview(
+        &objects,
+        "logpipe-apigateway-overview",
+        "API Gateway overview",
+        "logs-apigateway-*",
+    );
+    panel_where(&panels, "of requests over time by status class", |p| {
+        p.has("date_histogram", "@timestamp") && has_status_classes(p, "status_code")
+    });
+    let latency = panel_where(&panels, "of latency percentiles", |p| {
+        p.has("date_histogram", "@timestamp")
+            && p.has("percentiles", "response_latency")
+            && p.has("percentiles", "integration_latency")
+    });
+    let state = json_string(&latency.object["attributes"]["visState"]).unwrap();
+    for agg in state["aggs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["type"] == "percentiles")
+    {
+        assert_eq!(agg["params"]["percents"], json!([50, 90, 99]), "{agg}");
+    }
+    panel_where(&panels, "of top resource paths", |p| p.has("terms", "resource_path"));
+    panel_where(&panels, "of top route keys", |p| p.has("terms", "route_key"));
+    panel_where(&panels, "of 5xx by API and stage", |p| {
+        p.query == "status_code >= 500" && p.has("terms", "api_id") && p.has("terms", "stage")
+    });
+}
+
+#[test]
+fn nlb_dashboard_shows_connections_bytes_clients_and_tls_versions() {
+    let (objects, _) = repository_check();
+    let panels = overview(&objects, "logpipe-nlb-overview", "NLB overview", "logs-nlb-*");
+    panel_where(&panels, "of connections over time", |p| {
+        p.has("date_histogram", "@timestamp") && p.has("count", "")
+    });
+    panel_where(&panels, "of bytes over time", |p| {
+        p.has("date_histogram", "@timestamp") && p.has("sum", "received_bytes") && p.has("sum", "sent_bytes")
+    });
+    panel_where(&panels, "of top client IPs", |p| p.has("terms", "client_ip"));
+    panel_where(&panels, "of TLS protocol versions", |p| {
+        p.has("terms", "tls_protocol_version")
+    });
+}
+
+#[test]
+fn clb_dashboard_shows_status_classes_latency_and_5xx() {
+    let (objects, _) = repository_check();
+    let panels = overview(&objects, "logpipe-clb-overview", "CLB overview", "logs-clb-*");
+    panel_where(&panels, "of requests over time by status class", |p| {
+        p.has("date_histogram", "@timestamp") && has_status_classes(p, "elb_status_code")
+    });
+    panel_where(&panels, "of backend processing time", |p| {
+        p.query == "backend_processing_time >= 0" && p.has("percentiles", "backend_processing_time")
+    });
+    panel_where(&panels, "of 5xx responses", |p| {
+        p.has("filters", "elb_status_code >= 500") && p.has("filters", "backend_status_code >= 500")
+    });
+}
+
+#[test]
+fn s3_access_dashboard_shows_operations_statuses_requesters_and_keys() {
+    let (objects, _) = repository_check();
+    let panels = overview(
+        &objects,
+        "logpipe-s3-access-overview",
+        "S3 access overview",
+        "logs-s3_access-*",
+    );
+    panel_where(&panels, "of requests over time by operation", |p| {
+        p.has("date_histogram", "@timestamp") && p.has("terms", "operation")
+    });
+    panel_where(&panels, "of HTTP status codes", |p| p.has("terms", "http_status"));
+    panel_where(&panels, "of top requesters", |p| p.has("terms", "requester"));
+    panel_where(&panels, "of top keys", |p| p.has("terms", "key"));
 }
 
 #[test]
@@ -837,7 +1241,7 @@ fn visualization(id: &str, pattern_id: &str, aggs: Value) -> Value {
 
 fn terms(field: &str) -> Value {
     json!([{"id": "1", "enabled": true, "type": "count", "schema": "metric", "params": {}},
-        {"id": "2", "enabled": true, "type": "terms", "schema": "bucket", "params": {"field": field, "size": 5}}])
+        {"id": "2", "enabled": true, "type": "terms", "schema": "bucket", "params": {"field": field, "orderBy": "1", "size": 5}}])
 }
 
 fn dashboard(id: &str, panels: &[(&str, [i64; 4])]) -> Value {
@@ -1097,6 +1501,80 @@ fn fabricated_panel_wider_than_the_grid_is_reported() {
         &[("logpipe-urls", [0, 0, 24, 10]), ("logpipe-kinds", [24, 0, 25, 10])],
     );
     assert_reported(objects, "is not within the 48-column grid");
+}
+
+#[test]
+fn fabricated_panel_showing_an_index_pattern_is_reported() {
+    let mut objects = fabricated();
+    objects[4]["references"][1] = json!({"name": "panel_1", "type": "index-pattern", "id": "logpipe-alb"});
+    assert_reported(
+        objects,
+        "panel `1` shows index-pattern `logpipe-alb`, which is not a visualization or search",
+    );
+}
+
+#[test]
+fn fabricated_terms_ordered_by_a_missing_metric_is_reported() {
+    let mut objects = fabricated();
+    let mut aggs = terms("request_url");
+    aggs[1]["params"]["orderBy"] = json!("3");
+    objects[2] = visualization("logpipe-urls", "logpipe-alb", aggs);
+    assert_reported(
+        objects,
+        "terms agg `2` orders by Some(\"3\"), which is not a metric agg",
+    );
+    let mut objects = fabricated();
+    let mut aggs = terms("request_url");
+    aggs[1]["params"]["orderBy"] = json!("_key");
+    objects[2] = visualization("logpipe-urls", "logpipe-alb", aggs);
+    assert_eq!(problems_of(objects), Vec::<String>::new());
+}
+
+/// A line chart of p50/p99 of `error.line` (agg 1) and the count (agg 3) over time.
+fn chart(series: Value, value_axes: Value) -> Value {
+    let aggs = json!([
+        {"id": "1", "enabled": true, "type": "percentiles", "schema": "metric",
+            "params": {"field": "error.line", "percents": [50, 99]}},
+        {"id": "3", "enabled": true, "type": "count", "schema": "metric", "params": {}},
+        {"id": "2", "enabled": true, "type": "date_histogram", "schema": "segment", "params": {"field": "@timestamp"}}]);
+    let mut vis = visualization("logpipe-urls", "logpipe-alb", aggs);
+    let state = json!({"title": "logpipe-urls", "type": "line", "aggs": vis_aggs(&vis),
+        "params": {"type": "line", "seriesParams": series, "valueAxes": value_axes}});
+    vis["attributes"]["visState"] = json!(state.to_string());
+    vis
+}
+
+fn vis_aggs(vis: &Value) -> Value {
+    json_string(&vis["attributes"]["visState"]).unwrap()["aggs"].clone()
+}
+
+fn series(id: &str, axis: &str) -> Value {
+    json!({"show": true, "type": "line", "mode": "normal", "data": {"id": id, "label": id}, "valueAxis": axis})
+}
+
+#[test]
+fn fabricated_chart_series_must_match_metrics_and_axes() {
+    let axes = json!([{"id": "ValueAxis-1", "position": "left"}]);
+    let mut objects = fabricated();
+    objects[2] = chart(
+        json!([series("1", "ValueAxis-1"), series("3", "ValueAxis-1")]),
+        axes.clone(),
+    );
+    assert_eq!(problems_of(objects), Vec::<String>::new());
+
+    let mut objects = fabricated();
+    objects[2] = chart(json!([series("1", "ValueAxis-2"), series("2", "ValueAxis-1")]), axes);
+    let problems = problems_of(objects);
+    for expected in [
+        "seriesParams of agg `1` uses value axis `ValueAxis-2`, which is not in valueAxes",
+        "seriesParams entry for agg `2`, which is not a metric agg",
+        "metric agg `3` has no seriesParams entry",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{expected}: {problems:#?}"
+        );
+    }
 }
 
 #[test]

@@ -55,6 +55,13 @@ pub fn dashboards() -> &'static [Asset] {
         asset!("index-patterns.ndjson", "dashboards/index-patterns.ndjson"),
         asset!("alb.ndjson", "dashboards/alb.ndjson"),
         asset!("cloudfront.ndjson", "dashboards/cloudfront.ndjson"),
+        asset!("nlb.ndjson", "dashboards/nlb.ndjson"),
+        asset!("clb.ndjson", "dashboards/clb.ndjson"),
+        asset!("s3_access.ndjson", "dashboards/s3_access.ndjson"),
+        asset!("vpcflow.ndjson", "dashboards/vpcflow.ndjson"),
+        asset!("waf.ndjson", "dashboards/waf.ndjson"),
+        asset!("cloudtrail.ndjson", "dashboards/cloudtrail.ndjson"),
+        asset!("apigateway.ndjson", "dashboards/apigateway.ndjson"),
         asset!("errors.ndjson", "dashboards/errors.ndjson"),
     ];
     A
