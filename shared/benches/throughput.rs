@@ -3,7 +3,7 @@
 //! ```text
 //! cargo bench -p logpipe --bench throughput            # generates data once, then measures
 //! LOGPIPE_BENCH_MB=200 cargo bench -p logpipe --bench throughput   # other data size (default 100)
-//! LOGPIPE_BENCH_ONLY=alb cargo bench -p logpipe --bench throughput   # one format (its --format name)
+//! LOGPIPE_BENCH_ONLY=alb,nlb cargo bench -p logpipe --bench throughput   # some formats (--format names)
 //! LOGPIPE_BENCH_SAMPLE_MB=50 cargo bench -p logpipe --bench throughput   # size of the sample-based rows (default 20)
 //! LOGPIPE_BENCH_RUNS=1 valgrind --tool=callgrind target/release/deps/throughput-…  # instruction counts
 //! ```
@@ -62,13 +62,14 @@ fn main() {
     let data = ensure_data(mb);
     let read = |name: &str| std::fs::read(data.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     let only = std::env::var("LOGPIPE_BENCH_ONLY").ok();
+    let skip = |format: Format| only.as_deref().is_some_and(|o| !o.split(',').any(|n| n.trim() == format.name()));
     let mut rows = Vec::new();
     for (format, plain, gz) in [
         (Format::Alb, "alb.log", "alb.log.gz"),
         (Format::CloudFront, "cf.log", "cf.log.gz"),
         (Format::CloudWatch, "cw.jsonl", "cw.all.gz"),
     ] {
-        if only.as_deref().is_some_and(|o| o != format.name()) {
+        if skip(format) {
             continue;
         }
         let plain = read(plain);
@@ -93,7 +94,7 @@ fn main() {
         (Format::CloudTrail, "cloudtrail.json"),
         (Format::ApiGateway, "apigateway.log"),
     ] {
-        if only.as_deref().is_some_and(|o| o != format.name()) {
+        if skip(format) {
             continue;
         }
         let input = repeat_sample(sample, sample_mb);
