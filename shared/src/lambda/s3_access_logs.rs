@@ -108,6 +108,8 @@ pub async fn handle<S: RecordSink, O: ObjectStore + Clone, R: ObjectSource>(
 /// | Classic ELB access log | Classic ELB | Classic ELB |
 /// | ALB access log | ALB | the fixed one |
 /// | CloudFront standard log | CloudFront | the fixed one |
+/// | VPC flow log, CloudTrail log file, WAF log, S3 server access log | that format | the fixed one |
+/// | CloudTrail digest file | skipped (not events) | skipped |
 /// | anything else | from the content | the fixed one |
 ///
 /// Elastic Load Balancing writes every load balancer's logs under the same
@@ -121,6 +123,10 @@ pub fn choose_format(configured: FormatChoice, key: &str) -> FormatChoice {
         (KeyKind::ClassicElb, _) => FormatChoice::Fixed(Format::Clb),
         (KeyKind::AlbAccess, FormatChoice::Auto) => FormatChoice::Fixed(Format::Alb),
         (KeyKind::CloudFront, FormatChoice::Auto) => FormatChoice::Fixed(Format::CloudFront),
+        (KeyKind::VpcFlow, FormatChoice::Auto) => FormatChoice::Fixed(Format::VpcFlow),
+        (KeyKind::CloudTrail, FormatChoice::Auto) => FormatChoice::Fixed(Format::CloudTrail),
+        (KeyKind::Waf, FormatChoice::Auto) => FormatChoice::Fixed(Format::Waf),
+        (KeyKind::S3Access, FormatChoice::Auto) => FormatChoice::Fixed(Format::S3Access),
         (_, choice) => choice,
     }
 }
@@ -133,6 +139,11 @@ async fn process_object<S: RecordSink, O: ObjectStore + Clone, R: ObjectSource>(
     report: &mut InvocationReport,
 ) -> Result<(), HandlerError> {
     let name = object.s3_uri();
+    if classify_key(&object.key) == KeyKind::CloudTrailDigest {
+        tracing::info!(object = %name, "Skipped a CloudTrail digest file (integrity hashes, no events).");
+        report.skipped += 1;
+        return Ok(());
+    }
     let choice = choose_format(deps.config.log_format, &object.key);
     let log_type = match choice {
         FormatChoice::Fixed(f) => f.log_type(),
@@ -218,6 +229,17 @@ mod tests {
             (&nlb, auto, fixed(Format::Nlb)),
             (&clb, auto, fixed(Format::Clb)),
             (cloudfront, auto, fixed(Format::CloudFront)),
+            (
+                "AWSLogs/123456789012/vpcflowlogs/us-east-2/2026/11/22/123456789012_vpcflowlogs_us-east-2_fl-1234abcd_20261122T0505Z_fe123456.log.gz",
+                auto,
+                fixed(Format::VpcFlow),
+            ),
+            (
+                "AWSLogs/123456789012/CloudTrail/us-east-2/2026/11/22/123456789012_CloudTrail_us-east-2_20261122T0505Z_EXAMPLEa1b2c3d4.json.gz",
+                auto,
+                fixed(Format::CloudTrail),
+            ),
+            ("s3-logs/2026-11-22-05-00-03-0A1B2C3D4E5F6A7B", auto, fixed(Format::S3Access)),
             (other, auto, auto),
             // A fixed format: connection, NLB and Classic ELB names still decide…
             (&conn, fixed(Format::Alb), fixed(Format::AlbConnection)),

@@ -585,6 +585,17 @@ pub enum KeyKind {
     ClassicElb,
     /// CloudFront standard log: `[prefix]<distribution-id>.<YYYY-MM-DD-HH>.<unique>.gz`.
     CloudFront,
+    /// VPC flow log: `<account>_vpcflowlogs_<region>_<flow-log-id>_<end-time>_<hash>.log.gz`.
+    VpcFlow,
+    /// CloudTrail log file: `<account>_CloudTrail_<region>_<end-time>_<unique>.json.gz`.
+    CloudTrail,
+    /// CloudTrail digest file (`…_CloudTrail-Digest_…`): integrity hashes, not events.
+    CloudTrailDigest,
+    /// AWS WAF log: `<account>_waflogs_<region>_<web-acl>_<end-time>_<hash>.log.gz`.
+    Waf,
+    /// S3 server access log: `[prefix]YYYY-mm-DD-HH-MM-SS-<16 hex>` (the date-based layout adds
+    /// `<account>_<region>_<bucket>/YYYY/mm/dd/` folders; the file name is the same).
+    S3Access,
     /// Anything else; the caller may detect the format from the content.
     Unknown,
 }
@@ -598,6 +609,11 @@ impl KeyKind {
             KeyKind::Nlb => "nlb",
             KeyKind::ClassicElb => "classic_elb",
             KeyKind::CloudFront => "cloudfront",
+            KeyKind::VpcFlow => "vpcflow",
+            KeyKind::CloudTrail => "cloudtrail",
+            KeyKind::CloudTrailDigest => "cloudtrail_digest",
+            KeyKind::Waf => "waf",
+            KeyKind::S3Access => "s3_access",
             KeyKind::Unknown => "unknown",
         }
     }
@@ -621,16 +637,68 @@ const DISTRIBUTION_ID_LENGTHS: std::ops::RangeInclusive<usize> = 13..=14;
 /// <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-connection-logs.html#connection-log-file-format>,
 /// <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-access-logs.html#access-log-file-format>,
 /// <https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/access-log-collection.html#access-log-file-format>,
-/// <https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging-legacy-s3.html>.
+/// <https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging-legacy-s3.html>,
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-path.html>,
+/// <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/get-and-view-cloudtrail-log-files.html>,
+/// <https://docs.aws.amazon.com/waf/latest/developerguide/logging-s3.html>,
+/// <https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html>.
 pub fn classify_key(key: &str) -> KeyKind {
     let name = key.rsplit_once('/').map_or(key, |(_, name)| name);
     if let Some(kind) = elb_kind(name) {
         kind
     } else if is_cloudfront(name) {
         KeyKind::CloudFront
+    } else if let Some(kind) = service_kind(name) {
+        kind
+    } else if is_s3_access(name) {
+        KeyKind::S3Access
     } else {
         KeyKind::Unknown
     }
+}
+
+/// `<account>_<service>_<region>_…` file names of VPC flow logs, CloudTrail and WAF.
+fn service_kind(name: &str) -> Option<KeyKind> {
+    let mut fields = name.splitn(4, '_');
+    let (Some(account), Some(service), Some(region), Some(_)) =
+        (fields.next(), fields.next(), fields.next(), fields.next())
+    else {
+        return None;
+    };
+    if !(is_account(account) && is_region(region)) {
+        return None;
+    }
+    let log = name.ends_with(".log.gz") || name.ends_with(".log");
+    let json = name.ends_with(".json.gz") || name.ends_with(".json");
+    match service {
+        "vpcflowlogs" if log => Some(KeyKind::VpcFlow),
+        "waflogs" if log => Some(KeyKind::Waf),
+        "CloudTrail" if json => Some(KeyKind::CloudTrail),
+        "CloudTrail-Digest" if json => Some(KeyKind::CloudTrailDigest),
+        _ => None,
+    }
+}
+
+/// `[prefix]YYYY-mm-DD-HH-MM-SS-<16 upper-case hex>`.
+fn is_s3_access(name: &str) -> bool {
+    let Some(stamp_start) = name.len().checked_sub(19 + 1 + 16) else {
+        return false;
+    };
+    let (Some(stamp), Some(dash), Some(unique)) = (
+        name.get(stamp_start..stamp_start + 19),
+        name.get(stamp_start + 19..stamp_start + 20),
+        name.get(stamp_start + 20..),
+    ) else {
+        return false;
+    };
+    let stamp_ok = stamp.bytes().enumerate().all(|(i, b)| {
+        if matches!(i, 4 | 7 | 10 | 13 | 16) {
+            b == b'-'
+        } else {
+            b.is_ascii_digit()
+        }
+    });
+    stamp_ok && dash == "-" && unique.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
 }
 
 /// `[conn_log_]<account>_elasticloadbalancing_<region>_<lb>_<end-time>_[<ip>_]<random>.log[.gz]`.
@@ -977,6 +1045,39 @@ mod tests {
             ("cloudfront_not_gzip", "E2EXAMPLE12345.2026-11-22-05.a1b2c3d4.log".to_owned(), KeyKind::Unknown),
             ("cloudfront_no_unique", "E2EXAMPLE12345.2026-11-22-05..gz".to_owned(), KeyKind::Unknown),
             ("non_ascii_name", "logs/été.2026-11-22-05.a1b2c3d4.gz".to_owned(), KeyKind::Unknown),
+            (
+                "vpc_flow",
+                "AWSLogs/123456789012/vpcflowlogs/us-east-2/2026/11/22/123456789012_vpcflowlogs_us-east-2_fl-1234abcd_20261122T0505Z_fe123456.log.gz".to_owned(),
+                KeyKind::VpcFlow,
+            ),
+            (
+                "cloudtrail",
+                "AWSLogs/123456789012/CloudTrail/us-east-2/2026/11/22/123456789012_CloudTrail_us-east-2_20261122T0505Z_EXAMPLEa1b2c3d4.json.gz".to_owned(),
+                KeyKind::CloudTrail,
+            ),
+            (
+                "cloudtrail_digest",
+                "AWSLogs/123456789012/CloudTrail-Digest/us-east-2/2026/11/22/123456789012_CloudTrail-Digest_us-east-2_trail_us-east-2_20261122T050500Z.json.gz".to_owned(),
+                KeyKind::CloudTrailDigest,
+            ),
+            (
+                "waf",
+                "AWSLogs/123456789012/WAFLogs/us-east-1/edge-acl/2026/11/22/05/05/123456789012_waflogs_us-east-1_edge-acl_20261122T0505Z_a1b2c3d4.log.gz".to_owned(),
+                KeyKind::Waf,
+            ),
+            ("s3_access_simple", "logs/2026-11-22-05-00-03-0A1B2C3D4E5F6A7B".to_owned(), KeyKind::S3Access),
+            (
+                "s3_access_date_based",
+                "logs/123456789012/us-east-2/my-bucket/2026/11/22/2026-11-22-05-00-03-0A1B2C3D4E5F6A7B".to_owned(),
+                KeyKind::S3Access,
+            ),
+            ("s3_access_lower_hex", "logs/2026-11-22-05-00-03-0a1b2c3d4e5f6a7b".to_owned(), KeyKind::Unknown),
+            (
+                "cloudtrail_not_json",
+                "123456789012_CloudTrail_us-east-2_20261122T0505Z_EXAMPLE.log.gz".to_owned(),
+                KeyKind::Unknown,
+            ),
+            ("service_bad_account", "12345_vpcflowlogs_us-east-2_fl-1_20261122T0505Z_f.log.gz".to_owned(), KeyKind::Unknown),
         ];
         for (name, key, want) in cases {
             assert_eq!(classify_key(&key), want, "case `{name}`: {key}");
