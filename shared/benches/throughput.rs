@@ -62,7 +62,10 @@ fn main() {
     let data = ensure_data(mb);
     let read = |name: &str| std::fs::read(data.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     let only = std::env::var("LOGPIPE_BENCH_ONLY").ok();
-    let skip = |format: Format| only.as_deref().is_some_and(|o| !o.split(',').any(|n| n.trim() == format.name()));
+    let skip = |format: Format| {
+        only.as_deref()
+            .is_some_and(|o| !o.split(',').any(|n| n.trim() == format.name()))
+    };
     let mut rows = Vec::new();
     for (format, plain, gz) in [
         (Format::Alb, "alb.log", "alb.log.gz"),
