@@ -87,6 +87,43 @@ pub fn split_host_port(s: &str) -> Option<(&str, &str)> {
     Some((host, port))
 }
 
+// ---------------------------------------------------------------------------------------------
+// Value checks shared by the access-log parsers: a value that passes is one OpenSearch accepts for
+// the field's mapping (`ip`, `integer`, `long`).
+// ---------------------------------------------------------------------------------------------
+
+/// Largest value of an OpenSearch `long` (counts and sizes).
+pub const MAX_LONG: u64 = i64::MAX as u64;
+/// Largest value of an OpenSearch `integer`.
+pub const MAX_INTEGER: u64 = i32::MAX as u64;
+/// Largest TCP/UDP port.
+pub const MAX_PORT: u64 = u16::MAX as u64;
+/// Largest HTTP status code: three digits (CloudFront logs `000` when no response was sent).
+pub const MAX_STATUS: u64 = 999;
+
+/// Decimal digits only (no sign, no spaces, leading zeros allowed), at most `max`.
+#[inline]
+pub fn parse_uint(s: &str, max: u64) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let n = s.bytes().try_fold(0u64, |n, b| {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u64::from(digit))
+    })?;
+    (n <= max).then_some(n)
+}
+
+/// Whether `s` is an IPv4 or IPv6 address, exactly as [`std::net::IpAddr`] parses it (no
+/// brackets, no zone, no port).
+#[inline]
+pub fn is_ip(s: &str) -> bool {
+    s.parse::<std::net::IpAddr>().is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
