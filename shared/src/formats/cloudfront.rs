@@ -63,7 +63,7 @@
 //!   and `:` turned into `_`, without trailing `_`. A name the table does not know is kept (its
 //!   values as strings) when it converts to 1–[`MAX_FIELD_NAME_LEN`] characters of `[a-z0-9_]`.
 //!   A name that does not, that repeats an earlier one, or that would clash with a common field
-//!   ([`RESERVED`]: `log_type`, `event_id`, `message`, `truncated`, `extra_fields`, `error`,
+//!   (`log_type`, `event_id`, `message`, `truncated`, `extra_fields`, `error`,
 //!   `json`) has its values put in `extra_fields` instead.
 //! * **Field count.** A line with fewer fields than the header yields the fields it has. Values past
 //!   the header's last field are kept, as logged and in line order, in `extra_fields`; they never
