@@ -193,14 +193,20 @@ fn write_escape(buf: &mut Vec<u8>, b: u8) {
     }
 }
 
-/// True when `s` is a number in JSON's grammar (RFC 8259 §6): `-? int frac? exp?`, no leading
-/// zeros, no `+`, no bare `.`. Used to copy a log's own decimal text into the document unchanged.
-pub fn is_json_number(s: &str) -> bool {
+/// The shape of a number in JSON's grammar (RFC 8259 §6): `-? int frac? exp?`.
+struct NumberShape {
+    negative: bool,
+    exponent: bool,
+    /// Digits before the `.` or exponent (no leading zeros, so this bounds the magnitude).
+    int_digits: usize,
+}
+
+/// Scans `s` as a JSON number: `None` when it is not one (leading zeros, `+`, bare `.`, …).
+fn scan_number(s: &str) -> Option<NumberShape> {
     let b = s.as_bytes();
-    let mut i = 0;
-    if b.first() == Some(&b'-') {
-        i = 1;
-    }
+    let negative = b.first() == Some(&b'-');
+    let mut i = usize::from(negative);
+    let int_start = i;
     match b.get(i) {
         Some(b'0') => i += 1,
         Some(b'1'..=b'9') => {
@@ -208,8 +214,9 @@ pub fn is_json_number(s: &str) -> bool {
                 i += 1;
             }
         }
-        _ => return false,
+        _ => return None,
     }
+    let int_digits = i - int_start;
     if b.get(i) == Some(&b'.') {
         i += 1;
         let digits = i;
@@ -217,10 +224,11 @@ pub fn is_json_number(s: &str) -> bool {
             i += 1;
         }
         if i == digits {
-            return false;
+            return None;
         }
     }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
+    let exponent = matches!(b.get(i), Some(b'e' | b'E'));
+    if exponent {
         i += 1;
         if matches!(b.get(i), Some(b'+' | b'-')) {
             i += 1;
@@ -230,10 +238,34 @@ pub fn is_json_number(s: &str) -> bool {
             i += 1;
         }
         if i == digits {
-            return false;
+            return None;
         }
     }
-    i == b.len()
+    (i == b.len()).then_some(NumberShape {
+        negative,
+        exponent,
+        int_digits,
+    })
+}
+
+/// Whether a number of this shape is finite as an `f64` (OpenSearch refuses `1e400` in any numeric
+/// field). Without an exponent, 308 integer digits or fewer is below `f64::MAX`; anything else is
+/// checked by parsing, which is rare.
+fn is_finite(s: &str, shape: &NumberShape) -> bool {
+    (!shape.exponent && shape.int_digits <= 308) || s.parse::<f64>().is_ok_and(f64::is_finite)
+}
+
+/// True when `s` is a number in JSON's grammar (RFC 8259 §6): `-? int frac? exp?`, no leading
+/// zeros, no `+`, no bare `.`, and finite as an `f64` (so not `1e400`). Used to copy a log's own
+/// decimal text into the document unchanged.
+pub fn is_json_number(s: &str) -> bool {
+    scan_number(s).is_some_and(|shape| is_finite(s, &shape))
+}
+
+/// True when `s` is a non-negative number written without exponent (`0.000`, `12`, `3.25`), in
+/// JSON's grammar and finite as an `f64`: the form of the durations in access logs.
+pub fn is_plain_decimal(s: &str) -> bool {
+    scan_number(s).is_some_and(|shape| !shape.negative && !shape.exponent && is_finite(s, &shape))
 }
 
 #[cfg(test)]
@@ -304,5 +336,48 @@ mod tests {
         ] {
             assert!(!is_json_number(bad), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn json_numbers_must_be_finite() {
+        let digits = |n: usize| format!("1{}", "0".repeat(n - 1));
+        for ok in [
+            "1e308".to_owned(),
+            "1.7976931348623157e308".into(),
+            "-1e308".into(),
+            "1e-400".into(),
+            "0e999999".into(),
+            digits(308),
+            format!("-{}.5", digits(308)),
+            digits(309),
+            format!("0.{}", "0".repeat(500)),
+        ] {
+            assert!(is_json_number(&ok), "{ok} is finite");
+        }
+        for bad in [
+            "1e400".to_owned(),
+            "-1e400".into(),
+            "1.8e308".into(),
+            "1E+309".into(),
+            digits(310),
+            format!("-{}", digits(400)),
+            format!("{}.0", digits(309).replace('1', "2")),
+        ] {
+            assert!(!is_json_number(&bad), "{bad} is infinite as an f64");
+        }
+    }
+
+    #[test]
+    fn plain_decimals() {
+        for ok in ["0", "0.000", "0.001", "12", "3.25", "10.5"] {
+            assert!(is_plain_decimal(ok), "{ok} should be accepted");
+        }
+        for bad in [
+            "", "-1", "-0.5", "1e3", "1E-3", "1e400", "01", ".5", "1.", "+1", "NaN", "inf", "0x10", "1 ", " 1",
+        ] {
+            assert!(!is_plain_decimal(bad), "{bad:?} should be rejected");
+        }
+        assert!(!is_plain_decimal(&"9".repeat(400)), "infinite as an f64");
+        assert!(is_plain_decimal(&"9".repeat(308)));
     }
 }

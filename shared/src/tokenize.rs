@@ -87,6 +87,44 @@ pub fn split_host_port(s: &str) -> Option<(&str, &str)> {
     Some((host, port))
 }
 
+// ---------------------------------------------------------------------------------------------
+// Value checks shared by the access-log parsers: a value that passes is one OpenSearch accepts for
+// the field's mapping (`ip`, `integer`, `long`).
+// ---------------------------------------------------------------------------------------------
+
+/// Largest value of an OpenSearch `long` (counts and sizes).
+pub const MAX_LONG: u64 = i64::MAX as u64;
+/// Largest value of an OpenSearch `integer`.
+pub const MAX_INTEGER: u64 = i32::MAX as u64;
+/// Largest TCP/UDP port.
+pub const MAX_PORT: u64 = u16::MAX as u64;
+/// Largest HTTP status code: three digits (CloudFront logs `000` when no response was sent).
+pub const MAX_STATUS: u64 = 999;
+
+/// Decimal digits only (no sign, no spaces, leading zeros allowed), at most `max`.
+#[inline]
+pub fn parse_uint(s: &str, max: u64) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let n = s.bytes().try_fold(0u64, |n, b| {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u64::from(digit))
+    })?;
+    (n <= max).then_some(n)
+}
+
+/// Whether `s` is an IPv4 or IPv6 address, exactly as [`std::net::IpAddr`] parses it (no
+/// brackets, no zone, no port). Measured on the ALB benchmark (callgrind): the two addresses of a
+/// line add about 3 % to its parse; a hand-written dotted-quad check saved only a third of that.
+#[inline]
+pub fn is_ip(s: &str) -> bool {
+    s.parse::<std::net::IpAddr>().is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +166,44 @@ mod tests {
     #[test]
     fn unterminated_quote_reports_offset() {
         assert_eq!(tokens(r#"a "b c"#), vec![Ok(("a".into(), false)), Err(Unterminated(2))]);
+    }
+
+    #[test]
+    fn ip_addresses() {
+        for ok in ["192.168.131.39", "0.0.0.0", "2001:db8::1", "::ffff:192.0.2.1", "::"] {
+            assert!(is_ip(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "notanip",
+            "10.0.0.256",
+            "01.2.3.4",
+            "10.0.0.1:80",
+            "[2001:db8::1]",
+            "fe80::1%eth0",
+            "1.2.3",
+        ] {
+            assert!(!is_ip(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn uint_ranges() {
+        assert_eq!(parse_uint("0", MAX_STATUS), Some(0));
+        assert_eq!(parse_uint("000", MAX_STATUS), Some(0));
+        assert_eq!(parse_uint("999", MAX_STATUS), Some(999));
+        assert_eq!(parse_uint("1000", MAX_STATUS), None);
+        assert_eq!(parse_uint("65535", MAX_PORT), Some(65535));
+        assert_eq!(parse_uint("65536", MAX_PORT), None);
+        assert_eq!(parse_uint("2147483647", MAX_INTEGER), Some(2_147_483_647));
+        assert_eq!(parse_uint("2147483648", MAX_INTEGER), None);
+        assert_eq!(parse_uint("9223372036854775807", MAX_LONG), Some(MAX_LONG));
+        assert_eq!(parse_uint("9223372036854775808", MAX_LONG), None);
+        assert_eq!(parse_uint("18446744073709551615", u64::MAX), Some(u64::MAX));
+        assert_eq!(parse_uint("18446744073709551616", u64::MAX), None);
+        for bad in ["", "+1", "-1", " 1", "1 ", "1.0", "1e3", "0x10", "١"] {
+            assert_eq!(parse_uint(bad, u64::MAX), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -13,15 +13,15 @@
 //! | 1 | `type` | `type` | string |
 //! | 2 | `time` | `@timestamp` (kept as written, µs precision) | date |
 //! | 3 | `elb` | `elb` | string |
-//! | 4 | `client:port` | `client_ip`, `client_port` | string, integer |
-//! | 5 | `target:port` | `target_ip`, `target_port` | string, integer |
+//! | 4 | `client:port` | `client_ip`, `client_port` | IP address, integer (0–65535) |
+//! | 5 | `target:port` | `target_ip`, `target_port` | IP address, integer (0–65535) |
 //! | 6 | `request_processing_time` | `request_processing_time` | number (s; `-1` kept) |
 //! | 7 | `target_processing_time` | `target_processing_time` | number (s; `-1` kept) |
 //! | 8 | `response_processing_time` | `response_processing_time` | number (s; `-1` kept) |
-//! | 9 | `elb_status_code` | `elb_status_code` | integer |
-//! | 10 | `target_status_code` | `target_status_code` | integer |
-//! | 11 | `received_bytes` | `received_bytes` | integer |
-//! | 12 | `sent_bytes` | `sent_bytes` | integer |
+//! | 9 | `elb_status_code` | `elb_status_code` | integer (0–999) |
+//! | 10 | `target_status_code` | `target_status_code` | integer (0–999) |
+//! | 11 | `received_bytes` | `received_bytes` | integer (0–2^63-1) |
+//! | 12 | `sent_bytes` | `sent_bytes` | integer (0–2^63-1) |
 //! | 13 | `"request"` | `request_verb`, `request_url`, `request_proto` | strings |
 //! | 14 | `"user_agent"` | `user_agent` | string |
 //! | 15 | `ssl_cipher` | `ssl_cipher` | string |
@@ -30,13 +30,13 @@
 //! | 18 | `"trace_id"` | `trace_id` | string |
 //! | 19 | `"domain_name"` | `domain_name` | string |
 //! | 20 | `"chosen_cert_arn"` | `chosen_cert_arn` | string |
-//! | 21 | `matched_rule_priority` | `matched_rule_priority` | integer |
+//! | 21 | `matched_rule_priority` | `matched_rule_priority` | integer (0–2^31-1) |
 //! | 22 | `request_creation_time` | `request_creation_time` | date |
 //! | 23 | `"actions_executed"` | `actions_executed` | array of strings (split at `,`) |
 //! | 24 | `"redirect_url"` | `redirect_url` | string |
 //! | 25 | `"error_reason"` | `error_reason` | string |
 //! | 26 | `"target:port_list"` | `target_port_list` | array of strings |
-//! | 27 | `"target_status_code_list"` | `target_status_code_list` | array of integers |
+//! | 27 | `"target_status_code_list"` | `target_status_code_list` | array of integers (0–999) |
 //! | 28 | `"classification"` | `classification` | string |
 //! | 29 | `"classification_reason"` | `classification_reason` | string |
 //! | 30 | `conn_trace_id` | `conn_trace_id` | string |
@@ -53,7 +53,10 @@
 //! - `-` (quoted or not) means absent: the field is left out.
 //! - The request is split at its first and last space, so raw spaces inside the URI survive; `- - -`
 //!   (no request line, e.g. a TLS handshake failure) yields no request fields.
-//! - `ip:port` is split at the last colon: ELB writes IPv6 addresses without brackets.
+//! - `ip:port` is split at the last colon: ELB writes IPv6 addresses without brackets. The address
+//!   must parse as an IPv4 or IPv6 address (it is mapped as `ip`), the port must be 0–65535.
+//! - Integers are digits only, within the range in the table (what the `integer` and `long`
+//!   mappings hold). The processing times are decimal numbers without exponent (`0.000`), or `-1`.
 //! - The target lists are accepted quoted or unquoted.
 //! - A value that does not have its documented type makes the line an error document (the raw line is
 //!   kept there), rather than a document OpenSearch would reject.
@@ -61,9 +64,11 @@
 use super::{LineOutcome, LineParser};
 use crate::document::begin_document;
 use crate::error::ParseError;
-use crate::json::{is_json_number, ObjectWriter};
+use crate::json::{is_plain_decimal, ObjectWriter};
 use crate::timestamp::Timestamp;
-use crate::tokenize::{non_dash, split_host_port, SpaceQuoted, Token};
+use crate::tokenize::{
+    is_ip, non_dash, parse_uint, split_host_port, SpaceQuoted, Token, MAX_INTEGER, MAX_LONG, MAX_PORT, MAX_STATUS,
+};
 
 /// Fields every ALB line has had since the format's launch (through `target_group_arn`).
 pub const REQUIRED_FIELDS: usize = 17;
@@ -144,29 +149,29 @@ impl LineParser for AlbParser {
         let mut w = begin_document(out, &timestamp, "alb", event_id);
         w.opt_str("type", v(0));
         w.opt_str("elb", v(2));
-        host_port(&mut w, "client:port", "client_ip", "client_port", v(3))?;
-        host_port(&mut w, "target:port", "target_ip", "target_port", v(4))?;
+        host_port(&mut w, "client:port", ["client_ip", "client_port"], v(3))?;
+        host_port(&mut w, "target:port", ["target_ip", "target_port"], v(4))?;
         for (i, name) in [
             (5, "request_processing_time"),
             (6, "target_processing_time"),
             (7, "response_processing_time"),
         ] {
-            number(&mut w, name, v(i))?;
+            seconds(&mut w, name, v(i))?;
         }
-        for (i, name) in [
-            (8, "elb_status_code"),
-            (9, "target_status_code"),
-            (10, "received_bytes"),
-            (11, "sent_bytes"),
+        for (i, name, range) in [
+            (8, "elb_status_code", STATUS),
+            (9, "target_status_code", STATUS),
+            (10, "received_bytes", BYTES),
+            (11, "sent_bytes", BYTES),
         ] {
-            integer(&mut w, name, v(i))?;
+            integer(&mut w, name, range, v(i))?;
         }
         request(&mut w, v(12));
         w.opt_str("user_agent", v(13));
         for (i, name) in NAMES.iter().enumerate().take(20).skip(14) {
             w.opt_str(name, v(i));
         }
-        integer(&mut w, "matched_rule_priority", v(20))?;
+        integer(&mut w, "matched_rule_priority", PRIORITY, v(20))?;
         if let Some(t) = v(21) {
             let t = Timestamp::parse_rfc3339_utc(t)
                 .ok_or_else(|| ParseError::invalid("request_creation_time", "an ISO 8601 UTC time", t))?;
@@ -182,12 +187,16 @@ impl LineParser for AlbParser {
         }
         if let Some(codes) = v(26) {
             let entries = || codes.split(' ').filter(|s| !s.is_empty());
-            if !entries().all(|c| c.parse::<u64>().is_ok()) {
-                return Err(ParseError::invalid("target_status_code_list", "integers", codes));
+            if !entries().all(|c| parse_uint(c, MAX_STATUS).is_some()) {
+                return Err(ParseError::invalid(
+                    "target_status_code_list",
+                    "status codes (integers from 0 to 999)",
+                    codes,
+                ));
             }
             w.u64_array(
                 "target_status_code_list",
-                entries().map(|c| c.parse().unwrap_or_default()),
+                entries().filter_map(|c| parse_uint(c, MAX_STATUS)),
             );
         }
         for (i, name) in NAMES.iter().enumerate().skip(27) {
@@ -208,37 +217,54 @@ impl LineParser for AlbParser {
     }
 }
 
+/// An integer field's largest value and how an error describes it.
+type Range = (u64, &'static str);
+/// Status codes: three digits.
+const STATUS: Range = (MAX_STATUS, "a status code (an integer from 0 to 999)");
+/// Byte counts, mapped as `long`.
+const BYTES: Range = (MAX_LONG, "an integer from 0 to 2^63-1");
+/// Rule priorities (1–50,000, 0 for the default rule), mapped as `integer`.
+const PRIORITY: Range = (MAX_INTEGER, "an integer from 0 to 2^31-1");
+
+/// `ip:port` (IPv6 without brackets, split at the last colon) into the two keys; an address
+/// `std::net::IpAddr` does not parse or a port over 65535 fails the line.
 fn host_port(
     w: &mut ObjectWriter<'_>,
     field: &'static str,
-    ip_key: &str,
-    port_key: &str,
+    [ip_key, port_key]: [&'static str; 2],
     value: Option<&str>,
 ) -> Result<(), ParseError> {
     let Some(value) = value else { return Ok(()) };
     let (ip, port) = split_host_port(value).ok_or_else(|| ParseError::invalid(field, "ip:port", value))?;
-    let port = port
-        .parse::<u64>()
-        .map_err(|_| ParseError::invalid(field, "ip:port", value))?;
+    if !is_ip(ip) {
+        return Err(ParseError::invalid(ip_key, "an IP address", ip));
+    }
+    let port = parse_uint(port, MAX_PORT).ok_or_else(|| ParseError::invalid(port_key, "a port (0 to 65535)", port))?;
     w.str(ip_key, ip);
     w.u64(port_key, port);
     Ok(())
 }
 
-fn number(w: &mut ObjectWriter<'_>, field: &'static str, value: Option<&str>) -> Result<(), ParseError> {
+/// A duration in seconds: the log's own decimal text (`0.000`), or `-1` (not dispatched, or the
+/// connection closed early). Exponents and other signs are refused: ALB never writes them.
+fn seconds(w: &mut ObjectWriter<'_>, field: &'static str, value: Option<&str>) -> Result<(), ParseError> {
     match value {
-        Some(v) if is_json_number(v) => w.raw(field, v),
-        Some(v) => return Err(ParseError::invalid(field, "a number", v)),
+        Some(v) if v == "-1" || is_plain_decimal(v) => w.raw(field, v),
+        Some(v) => return Err(ParseError::invalid(field, "seconds (a decimal number, or -1)", v)),
         None => {}
     }
     Ok(())
 }
 
-fn integer(w: &mut ObjectWriter<'_>, field: &'static str, value: Option<&str>) -> Result<(), ParseError> {
+/// Digits only, within the field's range.
+fn integer(
+    w: &mut ObjectWriter<'_>,
+    field: &'static str,
+    (max, expected): Range,
+    value: Option<&str>,
+) -> Result<(), ParseError> {
     if let Some(v) = value {
-        let n = v
-            .parse::<u64>()
-            .map_err(|_| ParseError::invalid(field, "an integer", v))?;
+        let n = parse_uint(v, max).ok_or_else(|| ParseError::invalid(field, expected, v))?;
         w.u64(field, n);
     }
     Ok(())
@@ -433,6 +459,33 @@ mod tests {
                 with(http_doc(), json!({"extra_fields": ["10.1.2.3", "new value"]})),
             ),
             (
+                "range_limits_accepted",
+                HTTP.replace("192.168.131.39:2817 10.0.0.1:80", "192.168.131.39:0 10.0.0.1:65535")
+                    .replace(" 200 200 34 366 ", " 000 999 9223372036854775807 0 ")
+                    .replace(r#""-" 0 2018"#, r#""-" 2147483647 2018"#)
+                    .replace(r#""200" "-""#, r#""0 999" "-""#),
+                with(http_doc(), json!({
+                    "client_port": 0, "target_port": 65535, "elb_status_code": 0, "target_status_code": 999,
+                    "received_bytes": 9_223_372_036_854_775_807_u64, "sent_bytes": 0,
+                    "matched_rule_priority": 2_147_483_647, "target_status_code_list": [0, 999]
+                })),
+            ),
+            (
+                "ipv4_mapped_ipv6_and_bracketed_target",
+                HTTP.replace("192.168.131.39:2817 10.0.0.1:80", "::ffff:192.0.2.1:2817 [2001:db8::2]:8443"),
+                with(http_doc(), json!({
+                    "client_ip": "::ffff:192.0.2.1", "target_ip": "2001:db8::2", "target_port": 8443
+                })),
+            ),
+            (
+                "long_timings_without_exponent",
+                HTTP.replace("0.000 0.001 0.000", "12.5 3600.000001 0"),
+                with(http_doc(), json!({
+                    "request_processing_time": 12.5, "target_processing_time": 3600.000001,
+                    "response_processing_time": 0
+                })),
+            ),
+            (
                 "hostile_user_agent_escaped",
                 HTTP.replace("curl/7.46.0", "}{\"admin\":true \u{1b}[31m\\"),
                 with(http_doc(), json!({"user_agent": "}{\"admin\":true \u{1b}[31m\\"})),
@@ -464,17 +517,22 @@ mod tests {
             (
                 "non_numeric_status",
                 HTTP.replace(" 200 200 ", " 2OO 200 "),
-                ParseError::invalid("elb_status_code", "an integer", "2OO"),
+                ParseError::invalid("elb_status_code", STATUS.1, "2OO"),
             ),
             (
                 "non_numeric_timing",
                 HTTP.replace("0.000 0.001", "0.000 fast"),
-                ParseError::invalid("target_processing_time", "a number", "fast"),
+                ParseError::invalid("target_processing_time", SECONDS, "fast"),
             ),
             (
                 "bad_client_port",
                 HTTP.replace("192.168.131.39:2817", "192.168.131.39:x"),
-                ParseError::invalid("client:port", "ip:port", "192.168.131.39:x"),
+                ParseError::invalid("client_port", PORT, "x"),
+            ),
+            (
+                "client_without_port",
+                HTTP.replace("192.168.131.39:2817", "192.168.131.39"),
+                ParseError::invalid("client:port", "ip:port", "192.168.131.39"),
             ),
             (
                 "unterminated_user_agent",
@@ -485,6 +543,142 @@ mod tests {
                 "bad_request_creation_time",
                 HTTP.replace("2018-07-02T22:22:48.364000Z", "yesterday"),
                 ParseError::invalid("request_creation_time", "an ISO 8601 UTC time", "yesterday"),
+            ),
+        ];
+        for (name, line, want) in cases {
+            let mut out = Vec::new();
+            let got = AlbParser.parse_line(&line, "id", &mut out);
+            assert_eq!(got, Err(want), "case `{name}`");
+        }
+    }
+
+    const SECONDS: &str = "seconds (a decimal number, or -1)";
+    const PORT: &str = "a port (0 to 65535)";
+
+    /// Values an OpenSearch mapping would refuse (`ip`, `integer`, `long`, `double`): the line is an
+    /// error document instead.
+    #[test]
+    fn values_outside_their_mapping_fail_the_line() {
+        let client = |v: &str| HTTP.replace("192.168.131.39:2817", v);
+        let target = |v: &str| HTTP.replace(" 10.0.0.1:80 ", &format!(" {v} "));
+        let numbers = |v: &str| HTTP.replace("0.000 0.001 0.000 200 200 34 366", v);
+        let ip = |key: &'static str, v: &str| ParseError::invalid(key, "an IP address", v);
+        let cases: Vec<(&str, String, ParseError)> = vec![
+            ("client_not_an_ip", client("notanip:2817"), ip("client_ip", "notanip")),
+            ("client_empty_ip", client(":2817"), ip("client_ip", "")),
+            (
+                "client_ipv4_octet_over_255",
+                client("192.168.131.256:2817"),
+                ip("client_ip", "192.168.131.256"),
+            ),
+            (
+                "client_ipv4_three_octets",
+                client("192.168.131:2817"),
+                ip("client_ip", "192.168.131"),
+            ),
+            (
+                "client_ipv6_nine_groups",
+                client("1:2:3:4:5:6:7:8:9:2817"),
+                ip("client_ip", "1:2:3:4:5:6:7:8:9"),
+            ),
+            (
+                "client_half_bracketed",
+                client("[2001:db8::1:2817"),
+                ip("client_ip", "[2001:db8::1"),
+            ),
+            (
+                "client_with_zone",
+                client("fe80::1%eth0:2817"),
+                ip("client_ip", "fe80::1%eth0"),
+            ),
+            (
+                "target_hostname",
+                target("ip-10-0-0-1.ec2.internal:80"),
+                ip("target_ip", "ip-10-0-0-1.ec2.internal"),
+            ),
+            (
+                "client_port_over_65535",
+                client("192.168.131.39:65536"),
+                ParseError::invalid("client_port", PORT, "65536"),
+            ),
+            (
+                "client_port_over_u64",
+                client("192.168.131.39:99999999999999999999"),
+                ParseError::invalid("client_port", PORT, "99999999999999999999"),
+            ),
+            (
+                "client_port_signed",
+                client("192.168.131.39:+80"),
+                ParseError::invalid("client_port", PORT, "+80"),
+            ),
+            (
+                "target_port_empty",
+                target("10.0.0.1:"),
+                ParseError::invalid("target_port", PORT, ""),
+            ),
+            (
+                "elb_status_over_999",
+                numbers("0.000 0.001 0.000 1000 200 34 366"),
+                ParseError::invalid("elb_status_code", STATUS.1, "1000"),
+            ),
+            (
+                "target_status_far_out_of_range",
+                numbers("0.000 0.001 0.000 200 99999999999 34 366"),
+                ParseError::invalid("target_status_code", STATUS.1, "99999999999"),
+            ),
+            (
+                "received_bytes_over_long",
+                numbers("0.000 0.001 0.000 200 200 9223372036854775808 366"),
+                ParseError::invalid("received_bytes", BYTES.1, "9223372036854775808"),
+            ),
+            (
+                "sent_bytes_u64_max",
+                numbers("0.000 0.001 0.000 200 200 34 18446744073709551615"),
+                ParseError::invalid("sent_bytes", BYTES.1, "18446744073709551615"),
+            ),
+            (
+                "sent_bytes_negative",
+                numbers("0.000 0.001 0.000 200 200 34 -1"),
+                ParseError::invalid("sent_bytes", BYTES.1, "-1"),
+            ),
+            (
+                "rule_priority_over_integer",
+                HTTP.replace(r#""-" 0 2018"#, r#""-" 2147483648 2018"#),
+                ParseError::invalid("matched_rule_priority", PRIORITY.1, "2147483648"),
+            ),
+            (
+                "status_list_entry_over_999",
+                HTTP.replace(r#""200" "-""#, r#""200 4294967296" "-""#),
+                ParseError::invalid(
+                    "target_status_code_list",
+                    "status codes (integers from 0 to 999)",
+                    "200 4294967296",
+                ),
+            ),
+            (
+                "timing_infinite",
+                numbers("0.000 1e400 0.000 200 200 34 366"),
+                ParseError::invalid("target_processing_time", SECONDS, "1e400"),
+            ),
+            (
+                "timing_with_exponent",
+                numbers("1e-3 0.001 0.000 200 200 34 366"),
+                ParseError::invalid("request_processing_time", SECONDS, "1e-3"),
+            ),
+            (
+                "timing_negative_other_than_minus_one",
+                numbers("0.000 0.001 -0.5 200 200 34 366"),
+                ParseError::invalid("response_processing_time", SECONDS, "-0.5"),
+            ),
+            (
+                "timing_minus_one_written_as_decimal",
+                numbers("-1.0 0.001 0.000 200 200 34 366"),
+                ParseError::invalid("request_processing_time", SECONDS, "-1.0"),
+            ),
+            (
+                "timing_400_digits",
+                numbers(&format!("0.000 {} 0.000 200 200 34 366", "9".repeat(400))),
+                ParseError::invalid("target_processing_time", SECONDS, &"9".repeat(400)),
             ),
         ];
         for (name, line, want) in cases {

@@ -21,8 +21,8 @@
 //! | 7 | `response_processing_time` | `response_processing_time` | number (s; `-1` kept) |
 //! | 8 | `elb_status_code` | `elb_status_code` | integer |
 //! | 9 | `backend_status_code` | `backend_status_code` | integer |
-//! | 10 | `received_bytes` | `received_bytes` | integer |
-//! | 11 | `sent_bytes` | `sent_bytes` | integer |
+//! | 10 | `received_bytes` | `received_bytes` | integer (0–2^63-1) |
+//! | 11 | `sent_bytes` | `sent_bytes` | integer (0–2^63-1) |
 //! | 12 | `"request"` | `request_verb`, `request_url`, `request_proto` | strings |
 //! | 13 | `"user_agent"` | `user_agent` | string |
 //! | 14 | `ssl_cipher` | `ssl_cipher` | string |
@@ -50,8 +50,8 @@ use crate::document::begin_document;
 use crate::error::ParseError;
 use crate::json::{is_json_number, ObjectWriter};
 use crate::timestamp::Timestamp;
-use crate::tokenize::{non_dash, split_host_port, SpaceQuoted, Token};
-use std::net::IpAddr;
+pub(super) use crate::tokenize::is_ip;
+use crate::tokenize::{non_dash, parse_uint, split_host_port, SpaceQuoted, Token, MAX_LONG, MAX_PORT};
 
 /// Fields every Classic ELB line has (through `request`).
 pub const REQUIRED_FIELDS: usize = 12;
@@ -214,29 +214,15 @@ pub(super) fn iso_utc(s: &str) -> Option<Timestamp> {
 /// last colon (ELB writes IPv6 without brackets; `[addr]:port` is accepted too).
 pub(super) fn ip_port(s: &str) -> Option<(&str, u16)> {
     let (ip, port) = split_host_port(s)?;
-    ip.parse::<IpAddr>().ok()?;
+    if !is_ip(ip) {
+        return None;
+    }
     Some((ip, parse_u16(port)?))
-}
-
-/// An IP address (v4 or v6).
-pub(super) fn is_ip(s: &str) -> bool {
-    s.parse::<IpAddr>().is_ok()
 }
 
 /// Decimal digits only (no sign), 0 to 65535.
 pub(super) fn parse_u16(s: &str) -> Option<u16> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
-/// Decimal digits only (no sign), fitting an unsigned 64-bit integer.
-fn parse_u64(s: &str) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
+    parse_uint(s, MAX_PORT).and_then(|n| u16::try_from(n).ok())
 }
 
 /// Writes `ip_key` and `port_key` from an `ip:port` value; `None` writes nothing.
@@ -268,10 +254,10 @@ pub(super) fn write_number(
     Ok(())
 }
 
-/// A count or size: an unsigned integer.
+/// A count or size: an unsigned integer that fits an OpenSearch `long` (0 to 2^63-1).
 pub(super) fn write_uint(w: &mut ObjectWriter<'_>, field: &'static str, value: Option<&str>) -> Result<(), ParseError> {
     if let Some(v) = value {
-        let n = parse_u64(v).ok_or_else(|| ParseError::invalid(field, "an integer", v))?;
+        let n = parse_uint(v, MAX_LONG).ok_or_else(|| ParseError::invalid(field, "an integer", v))?;
         w.u64(field, n);
     }
     Ok(())
@@ -532,6 +518,21 @@ mod tests {
                 "negative_bytes",
                 HTTP.replace(" 0 29 ", " 0 -29 "),
                 ParseError::invalid("sent_bytes", "an integer", "-29"),
+            ),
+            (
+                "bytes_over_long",
+                HTTP.replace(" 0 29 ", " 9223372036854775808 29 "),
+                ParseError::invalid("received_bytes", "an integer", "9223372036854775808"),
+            ),
+            (
+                "timing_infinite",
+                HTTP.replace("0.000073", "1e400"),
+                ParseError::invalid("request_processing_time", "a number", "1e400"),
+            ),
+            (
+                "backend_ip_octet_over_255",
+                HTTP.replace("10.0.0.1:80", "10.0.0.256:80"),
+                ParseError::invalid("backend:port", "ip:port", "10.0.0.256:80"),
             ),
             (
                 "unterminated_user_agent",

@@ -19,12 +19,12 @@
 //! |---|-----------|-----------|------|
 //! | 1, 2 | `date`, `time` (UTC) | `@timestamp` | @timestamp |
 //! | 3 | `x-edge-location` | `x_edge_location` | string |
-//! | 4 | `sc-bytes` | `sc_bytes` | integer |
-//! | 5 | `c-ip` | `c_ip` | string |
+//! | 4 | `sc-bytes` | `sc_bytes` | integer (0–2^63-1) |
+//! | 5 | `c-ip` | `c_ip` | IP address (v4 or v6) |
 //! | 6 | `cs-method` | `cs_method` | string |
 //! | 7 | `cs(Host)` | `cs_host` | string |
 //! | 8 | `cs-uri-stem` | `cs_uri_stem` | string |
-//! | 9 | `sc-status` | `sc_status` | integer (`000` → `0`) |
+//! | 9 | `sc-status` | `sc_status` | integer, 0–999 (`000` → `0`) |
 //! | 10 | `cs(Referer)` | `cs_referer` | string, percent-decoded once |
 //! | 11 | `cs(User-Agent)` | `cs_user_agent` | string, percent-decoded once |
 //! | 12 | `cs-uri-query` | `cs_uri_query` | string (kept encoded) |
@@ -33,7 +33,7 @@
 //! | 15 | `x-edge-request-id` | `x_edge_request_id` | string |
 //! | 16 | `x-host-header` | `x_host_header` | string |
 //! | 17 | `cs-protocol` | `cs_protocol` | string |
-//! | 18 | `cs-bytes` | `cs_bytes` | integer |
+//! | 18 | `cs-bytes` | `cs_bytes` | integer (0–2^63-1) |
 //! | 19 | `time-taken` | `time_taken` | number (seconds, the log's own text) |
 //! | 20 | `x-forwarded-for` | `x_forwarded_for` | string |
 //! | 21 | `ssl-protocol` | `ssl_protocol` | string |
@@ -42,13 +42,13 @@
 //! | 24 | `cs-protocol-version` | `cs_protocol_version` | string |
 //! | 25 | `fle-status` | `fle_status` | string |
 //! | 26 | `fle-encrypted-fields` | `fle_encrypted_fields` | string |
-//! | 27 | `c-port` | `c_port` | integer |
+//! | 27 | `c-port` | `c_port` | integer (0–65535) |
 //! | 28 | `time-to-first-byte` | `time_to_first_byte` | number (seconds, the log's own text) |
 //! | 29 | `x-edge-detailed-result-type` | `x_edge_detailed_result_type` | string |
 //! | 30 | `sc-content-type` | `sc_content_type` | string |
-//! | 31 | `sc-content-len` | `sc_content_len` | integer |
-//! | 32 | `sc-range-start` | `sc_range_start` | integer |
-//! | 33 | `sc-range-end` | `sc_range_end` | integer |
+//! | 31 | `sc-content-len` | `sc_content_len` | integer (0–2^63-1) |
+//! | 32 | `sc-range-start` | `sc_range_start` | integer (0–2^63-1) |
+//! | 33 | `sc-range-end` | `sc_range_end` | integer (0–2^63-1) |
 //! | 34… | values past the header's fields | `extra_fields` | array of strings |
 //!
 //! # Rules
@@ -62,16 +62,19 @@
 //! * **Names.** A field's JSON name is its AWS name in snake_case: lower-cased, with `-`, `(`, `)`
 //!   and `:` turned into `_`, without trailing `_`. A name the table does not know is kept (its
 //!   values as strings) when it converts to 1–[`MAX_FIELD_NAME_LEN`] characters of `[a-z0-9_]`.
-//!   A name that does not, that repeats an earlier one, or that would clash with the common fields
-//!   (`log_type`, `event_id`, `extra_fields`, `error`, `message`) has its values put in
-//!   `extra_fields` instead.
+//!   A name that does not, that repeats an earlier one, or that would clash with a common field
+//!   (`log_type`, `event_id`, `message`, `truncated`, `extra_fields`, `error`,
+//!   `json`) has its values put in `extra_fields` instead.
 //! * **Field count.** A line with fewer fields than the header yields the fields it has. Values past
 //!   the header's last field are kept, as logged and in line order, in `extra_fields`; they never
 //!   fail the line.
 //! * **Time.** `date` + `time` become `@timestamp` (`2019-12-04T21:02:31Z`) and are not written
 //!   separately. A line without a valid date and time is an error.
-//! * **Types.** Integers and numbers that do not parse fail the line
-//!   ([`ParseError::InvalidField`]). `-` means absent: the field is left out.
+//! * **Types.** A value that does not have its column's type fails the line
+//!   ([`ParseError::InvalidField`]), so that no document OpenSearch would refuse is written:
+//!   `c-ip` must be an IPv4 or IPv6 address; integers are digits only and within the range in the
+//!   table (what the `integer` and `long` mappings hold); durations are decimal numbers without
+//!   sign or exponent (`0.001`), copied as logged. `-` means absent: the field is left out.
 //! * **Decoding.** `cs(Referer)` and `cs(User-Agent)` are percent-decoded exactly once (so a
 //!   double-encoded `%2520` becomes `%20`; invalid UTF-8 becomes U+FFFD). Every other field is
 //!   kept as logged.
@@ -81,8 +84,9 @@
 use super::{LineOutcome, LineParser};
 use crate::document::begin_document;
 use crate::error::ParseError;
-use crate::json::{is_json_number, ObjectWriter};
+use crate::json::{is_plain_decimal, ObjectWriter};
 use crate::timestamp::Timestamp;
+use crate::tokenize::{is_ip, parse_uint, MAX_LONG, MAX_PORT, MAX_STATUS};
 use std::borrow::Cow;
 
 /// Only the first this many names of a `#Fields` line are used; later values go to `extra_fields`.
@@ -102,9 +106,11 @@ pub(crate) enum Kind {
     Str,
     /// A string, percent-decoded once.
     Decoded,
-    /// An unsigned integer.
-    Int,
-    /// A JSON number, copied as logged.
+    /// An IPv4 or IPv6 address (mapped as `ip`).
+    Ip,
+    /// An unsigned integer, digits only, at most this (`MAX_STATUS`, `MAX_PORT`, `MAX_LONG`).
+    Int(u64),
+    /// Seconds: a decimal number without sign or exponent, copied as logged.
     Num,
     /// An unusable header name: the values go to `extra_fields`.
     Extra,
@@ -126,12 +132,12 @@ pub(crate) const KNOWN: [Known; 33] = [
     known("date", "date", Kind::Date),
     known("time", "time", Kind::Time),
     known("x-edge-location", "x_edge_location", Kind::Str),
-    known("sc-bytes", "sc_bytes", Kind::Int),
-    known("c-ip", "c_ip", Kind::Str),
+    known("sc-bytes", "sc_bytes", LONG),
+    known("c-ip", "c_ip", Kind::Ip),
     known("cs-method", "cs_method", Kind::Str),
     known("cs(Host)", "cs_host", Kind::Str),
     known("cs-uri-stem", "cs_uri_stem", Kind::Str),
-    known("sc-status", "sc_status", Kind::Int),
+    known("sc-status", "sc_status", STATUS),
     known("cs(Referer)", "cs_referer", Kind::Decoded),
     known("cs(User-Agent)", "cs_user_agent", Kind::Decoded),
     known("cs-uri-query", "cs_uri_query", Kind::Str),
@@ -140,7 +146,7 @@ pub(crate) const KNOWN: [Known; 33] = [
     known("x-edge-request-id", "x_edge_request_id", Kind::Str),
     known("x-host-header", "x_host_header", Kind::Str),
     known("cs-protocol", "cs_protocol", Kind::Str),
-    known("cs-bytes", "cs_bytes", Kind::Int),
+    known("cs-bytes", "cs_bytes", LONG),
     known("time-taken", "time_taken", Kind::Num),
     known("x-forwarded-for", "x_forwarded_for", Kind::Str),
     known("ssl-protocol", "ssl_protocol", Kind::Str),
@@ -149,18 +155,70 @@ pub(crate) const KNOWN: [Known; 33] = [
     known("cs-protocol-version", "cs_protocol_version", Kind::Str),
     known("fle-status", "fle_status", Kind::Str),
     known("fle-encrypted-fields", "fle_encrypted_fields", Kind::Str),
-    known("c-port", "c_port", Kind::Int),
+    known("c-port", "c_port", PORT),
     known("time-to-first-byte", "time_to_first_byte", Kind::Num),
     known("x-edge-detailed-result-type", "x_edge_detailed_result_type", Kind::Str),
     known("sc-content-type", "sc_content_type", Kind::Str),
-    known("sc-content-len", "sc_content_len", Kind::Int),
-    known("sc-range-start", "sc_range_start", Kind::Int),
-    known("sc-range-end", "sc_range_end", Kind::Int),
+    known("sc-content-len", "sc_content_len", LONG),
+    known("sc-range-start", "sc_range_start", LONG),
+    known("sc-range-end", "sc_range_end", LONG),
 ];
 
-/// JSON names a header field may not take: the common fields, the error document's fields and
-/// `extra_fields`.
-pub(crate) const RESERVED: [&str; 5] = ["log_type", "event_id", "extra_fields", "error", "message"];
+/// Sizes and counts, mapped as `long`.
+pub(crate) const LONG: Kind = Kind::Int(MAX_LONG);
+/// HTTP status codes: three digits.
+pub(crate) const STATUS: Kind = Kind::Int(MAX_STATUS);
+/// Ports.
+pub(crate) const PORT: Kind = Kind::Int(MAX_PORT);
+
+/// JSON names a header field may not take: every field of the common mapping (`@timestamp`,
+/// `log_type`, `event_id`, `message`, `truncated`, `extra_fields`, `error`) and `json` (the
+/// application documents' object, mapped in indices that `logs-*` searches together with these).
+pub(crate) const RESERVED: [&str; 8] = [
+    "@timestamp",
+    "log_type",
+    "event_id",
+    "message",
+    "truncated",
+    "extra_fields",
+    "error",
+    "json",
+];
+
+/// What an error says an integer column holds.
+pub(crate) fn int_expected(max: u64) -> &'static str {
+    match max {
+        MAX_STATUS => "a status code (an integer from 0 to 999)",
+        MAX_PORT => "a port (0 to 65535)",
+        _ => "an integer from 0 to 2^63-1",
+    }
+}
+
+/// What an error says a `Num` column holds.
+pub(crate) const SECONDS: &str = "seconds (a decimal number)";
+
+/// Checks a typed value (`Ip`, `Int`, `Num`) and writes it under `name`; `field` names it in the
+/// error. Other kinds are the caller's.
+pub(crate) fn write_checked(
+    w: &mut ObjectWriter<'_>,
+    name: &str,
+    field: &'static str,
+    kind: Kind,
+    value: &str,
+) -> Result<(), ParseError> {
+    match kind {
+        Kind::Ip if is_ip(value) => w.str(name, value),
+        Kind::Ip => return Err(ParseError::invalid(field, "an IP address", value)),
+        Kind::Int(max) => match parse_uint(value, max) {
+            Some(n) => w.u64(name, n),
+            None => return Err(ParseError::invalid(field, int_expected(max), value)),
+        },
+        Kind::Num if is_plain_decimal(value) => w.raw(name, value),
+        Kind::Num => return Err(ParseError::invalid(field, SECONDS, value)),
+        Kind::Date | Kind::Time | Kind::Str | Kind::Decoded | Kind::Extra => {}
+    }
+    Ok(())
+}
 
 /// One column of the current header: its JSON name (static for known fields) and kind.
 #[derive(Debug, Clone)]
@@ -307,16 +365,7 @@ pub(crate) fn split_tabs(line: &str) -> impl Iterator<Item = &str> {
 
 /// Digits only (no sign, no spaces), within `u64`.
 pub(crate) fn parse_u64(s: &str) -> Option<u64> {
-    if s.is_empty() {
-        return None;
-    }
-    s.bytes().try_fold(0u64, |n, b| {
-        let digit = b.wrapping_sub(b'0');
-        if digit > 9 {
-            return None;
-        }
-        n.checked_mul(10)?.checked_add(u64::from(digit))
-    })
+    parse_uint(s, u64::MAX)
 }
 
 /// Writes `value` percent-decoded once, decoding into the reusable `scratch` buffer.
@@ -379,15 +428,8 @@ impl LineParser for CloudFrontParser {
                 _ if value == "-" => {}
                 Kind::Str => w.str(&column.name, value),
                 Kind::Decoded => write_decoded(&mut w, &column.name, value, &mut self.scratch),
-                Kind::Int => match parse_u64(value) {
-                    Some(n) => w.u64(&column.name, n),
-                    None => return Err(ParseError::invalid(column.static_name(), "an integer", value)),
-                },
-                Kind::Num => {
-                    if !is_json_number(value) {
-                        return Err(ParseError::invalid(column.static_name(), "a number", value));
-                    }
-                    w.raw(&column.name, value);
+                Kind::Ip | Kind::Int(_) | Kind::Num => {
+                    write_checked(&mut w, &column.name, column.static_name(), column.kind, value)?;
                 }
             }
         }
@@ -695,9 +737,9 @@ mod tests {
             ),
             (
                 "range_fields_and_large_integers",
-                vec![aws_line_with(&[(3, "18446744073709551615"), (31, "0"), (32, "1023")])],
+                vec![aws_line_with(&[(3, "9223372036854775807"), (31, "0"), (32, "1023")])],
                 vec![aws_doc_1_with(json!({
-                    "sc_bytes": 18446744073709551615u64, "sc_range_start": 0, "sc_range_end": 1023
+                    "sc_bytes": 9_223_372_036_854_775_807_u64, "sc_range_start": 0, "sc_range_end": 1023
                 }))],
             ),
             (
@@ -782,6 +824,45 @@ mod tests {
                 }],
             ),
             (
+                "range_limits_and_ipv6_accepted",
+                vec![aws_line_with(&[
+                    (4, "2001:db8:85a3::8a2e:370:7334"),
+                    (8, "000"),
+                    (26, "65535"),
+                    (27, "123.456789"),
+                    (30, "0"),
+                ])],
+                vec![aws_doc_1_with(json!({
+                    "c_ip": "2001:db8:85a3::8a2e:370:7334",
+                    "sc_status": 0, "c_port": 65535, "time_to_first_byte": 123.456789, "sc_content_len": 0
+                }))],
+            ),
+            (
+                "header_names_of_common_fields_go_to_extra_fields",
+                vec![
+                    "#Fields: date time c-ip Truncated json message Error event-id extra-fields @timestamp x-new-field"
+                        .into(),
+                    tsv(&[
+                        "2019-12-04",
+                        "21:02:31",
+                        "192.0.2.1",
+                        "yes",
+                        "{}",
+                        "m",
+                        "e",
+                        "id",
+                        "x",
+                        "t",
+                        "v",
+                    ]),
+                ],
+                vec![json!({
+                    "@timestamp": "2019-12-04T21:02:31Z", "log_type": "cloudfront", "event_id": "evt",
+                    "c_ip": "192.0.2.1", "x_new_field": "v",
+                    "extra_fields": ["yes", "{}", "m", "e", "id", "x", "t"]
+                })],
+            ),
+            (
                 "comment_and_bom_lines_are_headers",
                 lines(&["\u{feff}#Version: 1.0", "# a comment", "#", AWS_LINE_1]),
                 vec![aws_doc_1()],
@@ -836,27 +917,82 @@ mod tests {
             (
                 "non_numeric_sc_bytes",
                 vec![aws_line_with(&[(3, "39x")])],
-                invalid("sc_bytes", "an integer", "39x"),
+                invalid("sc_bytes", int_expected(MAX_LONG), "39x"),
             ),
             (
                 "signed_sc_status",
                 vec![aws_line_with(&[(8, "+200")])],
-                invalid("sc_status", "an integer", "+200"),
+                invalid("sc_status", int_expected(MAX_STATUS), "+200"),
             ),
             (
                 "integer_overflow",
                 vec![aws_line_with(&[(26, "18446744073709551616")])],
-                invalid("c_port", "an integer", "18446744073709551616"),
+                invalid("c_port", int_expected(MAX_PORT), "18446744073709551616"),
             ),
             (
                 "non_numeric_time_taken",
                 vec![aws_line_with(&[(18, "fast")])],
-                invalid("time_taken", "a number", "fast"),
+                invalid("time_taken", SECONDS, "fast"),
             ),
             (
                 "time_to_first_byte_not_json_number",
                 vec![aws_line_with(&[(27, ".5")])],
-                invalid("time_to_first_byte", "a number", ".5"),
+                invalid("time_to_first_byte", SECONDS, ".5"),
+            ),
+            (
+                "c_ip_not_an_address",
+                vec![aws_line_with(&[(4, "bogus")])],
+                invalid("c_ip", "an IP address", "bogus"),
+            ),
+            (
+                "c_ip_with_port",
+                vec![aws_line_with(&[(4, "192.0.2.100:443")])],
+                invalid("c_ip", "an IP address", "192.0.2.100:443"),
+            ),
+            (
+                "c_ip_bracketed_ipv6",
+                vec![aws_line_with(&[(4, "[2001:db8::1]")])],
+                invalid("c_ip", "an IP address", "[2001:db8::1]"),
+            ),
+            (
+                "c_ip_octet_over_255",
+                vec![aws_line_with(&[(4, "192.0.2.300")])],
+                invalid("c_ip", "an IP address", "192.0.2.300"),
+            ),
+            (
+                "sc_status_four_digits",
+                vec![aws_line_with(&[(8, "2000")])],
+                invalid("sc_status", int_expected(MAX_STATUS), "2000"),
+            ),
+            (
+                "c_port_over_65535",
+                vec![aws_line_with(&[(26, "65536")])],
+                invalid("c_port", int_expected(MAX_PORT), "65536"),
+            ),
+            (
+                "sc_bytes_over_long",
+                vec![aws_line_with(&[(3, "9223372036854775808")])],
+                invalid("sc_bytes", int_expected(MAX_LONG), "9223372036854775808"),
+            ),
+            (
+                "sc_range_end_u64_max",
+                vec![aws_line_with(&[(32, "18446744073709551615")])],
+                invalid("sc_range_end", int_expected(MAX_LONG), "18446744073709551615"),
+            ),
+            (
+                "time_taken_infinite",
+                vec![aws_line_with(&[(18, "1e400")])],
+                invalid("time_taken", SECONDS, "1e400"),
+            ),
+            (
+                "time_taken_with_exponent",
+                vec![aws_line_with(&[(18, "1E-3")])],
+                invalid("time_taken", SECONDS, "1E-3"),
+            ),
+            (
+                "time_to_first_byte_negative",
+                vec![aws_line_with(&[(27, "-0.001")])],
+                invalid("time_to_first_byte", SECONDS, "-0.001"),
             ),
             (
                 "garbage_line",

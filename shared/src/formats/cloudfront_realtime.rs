@@ -22,19 +22,19 @@
 //! | # | AWS field | JSON field | type |
 //! |---|-----------|------------|------|
 //! | 1 | `timestamp` | `@timestamp` | epoch seconds, 3 decimals → date, ms |
-//! | 2 | `c-ip` | `c_ip` | string (IPv4 or IPv6) |
-//! | 3 | `time-to-first-byte` | `time_to_first_byte` | number (seconds) |
-//! | 4 | `sc-status` | `sc_status` | integer (`000` → `0`) |
-//! | 5 | `sc-bytes` | `sc_bytes` | integer |
+//! | 2 | `c-ip` | `c_ip` | IP address (v4 or v6) |
+//! | 3 | `time-to-first-byte` | `time_to_first_byte` | number (seconds, no exponent) |
+//! | 4 | `sc-status` | `sc_status` | integer, 0–999 (`000` → `0`) |
+//! | 5 | `sc-bytes` | `sc_bytes` | integer (0–2^63-1) |
 //! | 6 | `cs-method` | `cs_method` | string |
 //! | 7 | `cs-protocol` | `cs_protocol` | string |
 //! | 8 | `cs-host` | `cs_host` | string |
 //! | 9 | `cs-uri-stem` | `cs_uri_stem` | string (with the query string) |
-//! | 10 | `cs-bytes` | `cs_bytes` | integer |
+//! | 10 | `cs-bytes` | `cs_bytes` | integer (0–2^63-1) |
 //! | 11 | `x-edge-location` | `x_edge_location` | string |
 //! | 12 | `x-edge-request-id` | `x_edge_request_id` | string |
 //! | 13 | `x-host-header` | `x_host_header` | string |
-//! | 14 | `time-taken` | `time_taken` | number (seconds) |
+//! | 14 | `time-taken` | `time_taken` | number (seconds, no exponent) |
 //! | 15 | `cs-protocol-version` | `cs_protocol_version` | string |
 //! | 16 | `c-ip-version` | `c_ip_version` | string |
 //! | 17 | `cs-user-agent` | `cs_user_agent` | string, percent-decoded once |
@@ -49,10 +49,10 @@
 //! | 26 | `fle-encrypted-fields` | `fle_encrypted_fields` | string |
 //! | 27 | `fle-status` | `fle_status` | string |
 //! | 28 | `sc-content-type` | `sc_content_type` | string |
-//! | 29 | `sc-content-len` | `sc_content_len` | integer |
-//! | 30 | `sc-range-start` | `sc_range_start` | integer |
-//! | 31 | `sc-range-end` | `sc_range_end` | integer |
-//! | 32 | `c-port` | `c_port` | integer |
+//! | 29 | `sc-content-len` | `sc_content_len` | integer (0–2^63-1) |
+//! | 30 | `sc-range-start` | `sc_range_start` | integer (0–2^63-1) |
+//! | 31 | `sc-range-end` | `sc_range_end` | integer (0–2^63-1) |
+//! | 32 | `c-port` | `c_port` | integer (0–65535) |
 //! | 33 | `x-edge-detailed-result-type` | `x_edge_detailed_result_type` | string |
 //! | 34 | `c-country` | `c_country` | string |
 //! | 35 | `cs-accept-encoding` | `cs_accept_encoding` | string |
@@ -60,11 +60,11 @@
 //! | 37 | `cache-behavior-path-pattern` | `cache_behavior_path_pattern` | string |
 //! | 38 | `cs-headers` | `cs_headers` | string, percent-decoded once |
 //! | 39 | `cs-header-names` | `cs_header_names` | string, percent-decoded once |
-//! | 40 | `cs-headers-count` | `cs_headers_count` | integer |
+//! | 40 | `cs-headers-count` | `cs_headers_count` | integer (0–2^63-1) |
 //! | 41 | `primary-distribution-id` | `primary_distribution_id` | string |
 //! | 42 | `primary-distribution-dns-name` | `primary_distribution_dns_name` | string |
-//! | 43 | `origin-fbl` | `origin_fbl` | number (seconds) |
-//! | 44 | `origin-lbl` | `origin_lbl` | number (seconds) |
+//! | 43 | `origin-fbl` | `origin_fbl` | number (seconds, no exponent) |
+//! | 44 | `origin-lbl` | `origin_lbl` | number (seconds, no exponent) |
 //! | 45 | `asn` | `asn` | string |
 //! | 46–63 | `cmcd-encoded-bitrate`, `cmcd-buffer-length`, `cmcd-buffer-starvation`, `cmcd-content-id`, `cmcd-object-duration`, `cmcd-deadline`, `cmcd-measured-throughput`, `cmcd-next-object-request`, `cmcd-next-range-request`, `cmcd-object-type`, `cmcd-playback-rate`, `cmcd-requested-maximum-throughput`, `cmcd-streaming-format`, `cmcd-session-id`, `cmcd-stream-type`, `cmcd-startup`, `cmcd-top-bitrate`, `cmcd-version` | `cmcd_…` | string (player-supplied) |
 //! | 64 | `r-host` | `r_host` | string |
@@ -244,7 +244,9 @@ pub fn recognise(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::cloudfront::{int_expected, SECONDS};
     use crate::formats::cloudfront_v2;
+    use crate::tokenize::{MAX_LONG, MAX_PORT, MAX_STATUS};
     use serde_json::{json, Value};
 
     /// The first fields of a record, in default order, and the rest as `-`: `values[i]` replaces
@@ -509,22 +511,57 @@ mod tests {
             (
                 "non_numeric_status",
                 record(&[(0, "1795341600.123"), (3, "2OO")]),
-                invalid("sc_status", "an integer", "2OO"),
+                invalid("sc_status", int_expected(MAX_STATUS), "2OO"),
             ),
             (
                 "negative_bytes",
                 record(&[(0, "1795341600.123"), (4, "-5")]),
-                invalid("sc_bytes", "an integer", "-5"),
+                invalid("sc_bytes", int_expected(MAX_LONG), "-5"),
             ),
             (
                 "bad_time_taken",
                 record(&[(0, "1795341600.123"), (13, "0,003")]),
-                invalid("time_taken", "a number", "0,003"),
+                invalid("time_taken", SECONDS, "0,003"),
             ),
             (
                 "bad_headers_count",
                 record(&[(0, "1795341600.123"), (39, "x")]),
-                invalid("cs_headers_count", "an integer", "x"),
+                invalid("cs_headers_count", int_expected(MAX_LONG), "x"),
+            ),
+            (
+                "c_ip_not_an_address",
+                record(&[(0, "1795341600.123"), (1, "client")]),
+                invalid("c_ip", "an IP address", "client"),
+            ),
+            (
+                "c_ip_with_port",
+                record(&[(0, "1795341600.123"), (1, "192.0.2.100:52311")]),
+                invalid("c_ip", "an IP address", "192.0.2.100:52311"),
+            ),
+            (
+                "status_over_999",
+                record(&[(0, "1795341600.123"), (3, "1000")]),
+                invalid("sc_status", int_expected(MAX_STATUS), "1000"),
+            ),
+            (
+                "bytes_over_long",
+                record(&[(0, "1795341600.123"), (4, "9223372036854775808")]),
+                invalid("sc_bytes", int_expected(MAX_LONG), "9223372036854775808"),
+            ),
+            (
+                "port_over_65535",
+                record(&[(0, "1795341600.123"), (31, "70000")]),
+                invalid("c_port", int_expected(MAX_PORT), "70000"),
+            ),
+            (
+                "time_to_first_byte_infinite",
+                record(&[(0, "1795341600.123"), (2, "1e400")]),
+                invalid("time_to_first_byte", SECONDS, "1e400"),
+            ),
+            (
+                "origin_fbl_with_exponent",
+                record(&[(0, "1795341600.123"), (42, "2.5e-2")]),
+                invalid("origin_fbl", SECONDS, "2.5e-2"),
             ),
             (
                 "legacy_line",

@@ -40,7 +40,7 @@
 //! | 8 | `cache-behavior-path-pattern` | `cache_behavior_path_pattern` | string |
 //! | 9 | `cs-headers` | `cs_headers` | string, percent-decoded once |
 //! | 10 | `cs-header-names` | `cs_header_names` | string, percent-decoded once |
-//! | 11 | `cs-headers-count` | `cs_headers_count` | integer |
+//! | 11 | `cs-headers-count` | `cs_headers_count` | integer (0–2^63-1) |
 //! | 12 | `primary-distribution-id` | `primary_distribution_id` | string |
 //! | 13 | `primary-distribution-dns-name` | `primary_distribution_dns_name` | string |
 //! | 14 | `origin-fbl` | `origin_fbl` | number (seconds, the log's own text) |
@@ -65,13 +65,15 @@
 //!   not checked either). A record with no time field is an error.
 //! * **Names.** As legacy: lower-cased, `-`, `(`, `)`, `:` turned into `_`, no trailing `_`;
 //!   a name is kept (as a string) when that gives 1–64 chars of `[a-z0-9_]`, is not reserved
-//!   (`log_type`, `event_id`, `extra_fields`, `error`, `message`) and is not already taken in the
-//!   record. At most [`MAX_HEADER_FIELDS`] names per header or JSON record are used.
+//!   (a common field: `log_type`, `event_id`, `message`, `truncated`, `extra_fields`, `error`,
+//!   `json`) and is not already taken in the record. At most [`MAX_HEADER_FIELDS`] names per header or JSON record are used.
 //! * **Unusable names.** W3C: their values go to `extra_fields`, as legacy. JSON: the member goes to
 //!   `extra_fields` as `name=value` (the value's JSON text when it is not a string).
-//! * **Types.** As legacy: integers are digits only (`000` → `0`), numbers follow the JSON grammar;
-//!   anything else fails the line. `-` (and JSON `null`) means absent. A JSON number is accepted
-//!   wherever a string, integer or number is expected (a string field keeps its text), a JSON
+//! * **Types.** As legacy: `c-ip` is an IPv4 or IPv6 address, integers are digits only (`000` →
+//!   `0`) within their range (status 0–999, port 0–65535, counts and sizes 0–2^63-1), durations
+//!   are decimal numbers without sign or exponent; anything else fails the line. `-` (and JSON
+//!   `null`) means absent. A JSON number is accepted wherever a string, integer or duration is
+//!   expected and checked as the same text would be (a string field keeps its text), a JSON
 //!   boolean only for string fields (`"true"`), a nested object or array only for names the table
 //!   does not know (kept as its JSON text).
 //! * **CMCD.** The `cmcd-*` values are whatever the player sent, so they stay strings: a typed field
@@ -82,12 +84,15 @@
 //!   sets the W3C field order until the next one (an empty one restores the legacy order).
 //! * **Order.** Common fields, then the record's fields in its own order, then `extra_fields`.
 
-use super::cloudfront::{self, fields_line, json_name, parse_u64, split_tabs, write_decoded, KNOWN, RESERVED};
+use super::cloudfront::{
+    self, fields_line, json_name, parse_u64, split_tabs, write_checked, write_decoded, KNOWN, RESERVED,
+};
 use super::{LineOutcome, LineParser};
 use crate::document::begin_document;
 use crate::error::ParseError;
-use crate::json::{is_json_number, ObjectWriter};
+use crate::json::ObjectWriter;
 use crate::timestamp::Timestamp;
+use crate::tokenize::MAX_LONG;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -111,9 +116,11 @@ pub(crate) enum Kind {
     Str,
     /// A string, percent-decoded once.
     Decoded,
-    /// An unsigned integer.
-    Int,
-    /// A JSON number, copied as logged.
+    /// An IPv4 or IPv6 address.
+    Ip,
+    /// An unsigned integer, at most this.
+    Int(u64),
+    /// Seconds: a decimal number without sign or exponent, copied as logged.
     Num,
     /// An unusable name: the values go to `extra_fields`.
     Extra,
@@ -126,7 +133,8 @@ impl From<cloudfront::Kind> for Kind {
             cloudfront::Kind::Time => Kind::Time,
             cloudfront::Kind::Str => Kind::Str,
             cloudfront::Kind::Decoded => Kind::Decoded,
-            cloudfront::Kind::Int => Kind::Int,
+            cloudfront::Kind::Ip => Kind::Ip,
+            cloudfront::Kind::Int(max) => Kind::Int(max),
             cloudfront::Kind::Num => Kind::Num,
             cloudfront::Kind::Extra => Kind::Extra,
         }
@@ -157,7 +165,7 @@ pub(crate) const ADDED: [Added; 41] = [
     added("cache-behavior-path-pattern", "cache_behavior_path_pattern", Kind::Str),
     added("cs-headers", "cs_headers", Kind::Decoded),
     added("cs-header-names", "cs_header_names", Kind::Decoded),
-    added("cs-headers-count", "cs_headers_count", Kind::Int),
+    added("cs-headers-count", "cs_headers_count", Kind::Int(MAX_LONG)),
     added("primary-distribution-id", "primary_distribution_id", Kind::Str),
     added(
         "primary-distribution-dns-name",
@@ -391,16 +399,9 @@ fn write_text(w: &mut ObjectWriter<'_>, column: &Column, value: &str, scratch: &
         _ if value == "-" => {}
         Kind::Str => w.str(&column.name, value),
         Kind::Decoded => write_decoded(w, &column.name, value, scratch),
-        Kind::Int => match parse_u64(value) {
-            Some(n) => w.u64(&column.name, n),
-            None => return Err(ParseError::invalid(column.static_name(), "an integer", value)),
-        },
-        Kind::Num => {
-            if !is_json_number(value) {
-                return Err(ParseError::invalid(column.static_name(), "a number", value));
-            }
-            w.raw(&column.name, value);
-        }
+        Kind::Ip => write_checked(w, &column.name, column.static_name(), cloudfront::Kind::Ip, value)?,
+        Kind::Int(max) => write_checked(w, &column.name, column.static_name(), cloudfront::Kind::Int(max), value)?,
+        Kind::Num => write_checked(w, &column.name, column.static_name(), cloudfront::Kind::Num, value)?,
     }
     Ok(())
 }
@@ -601,10 +602,9 @@ fn write_json_value(
         (Kind::Str | Kind::Decoded, OtherKind::Nested) => {
             return Err(ParseError::invalid(column.static_name(), "a string or a number", json));
         }
-        (Kind::Int, OtherKind::Number) => return write_text(w, column, json, scratch),
-        (Kind::Int, _) => return Err(ParseError::invalid(column.static_name(), "an integer", json)),
-        (Kind::Num, OtherKind::Number) => w.raw(&column.name, json),
-        (Kind::Num, _) => return Err(ParseError::invalid(column.static_name(), "a number", json)),
+        // A JSON number is checked as if it were logged as text: digits for integers, a plain
+        // decimal for seconds, never an IP address; booleans and nested values never fit.
+        (Kind::Ip | Kind::Int(_) | Kind::Num, _) => return write_text(w, column, json, scratch),
     }
     Ok(())
 }
@@ -725,7 +725,8 @@ pub fn recognise(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formats::cloudfront::CloudFrontParser;
+    use crate::formats::cloudfront::{int_expected, CloudFrontParser, SECONDS};
+    use crate::tokenize::{MAX_PORT, MAX_STATUS};
     use serde_json::{json, Value as Json};
 
     const W3C_FIELDS: &str = "#Fields: timestamp(ms) DistributionId date time x-edge-location sc-bytes c-ip cs-method \
@@ -891,10 +892,16 @@ mod tests {
             ),
             (
                 "unusable_and_reserved_keys_go_to_extra_fields",
-                with(json_record(), json!({"@timestamp": "x", "log_type": 5, "é": "-"})),
+                with(
+                    json_record(),
+                    json!({"@timestamp": "x", "log_type": 5, "é": "-", "truncated": true, "JSON": {"a": 1},
+                           "Message": "m"}),
+                ),
                 with(
                     json_doc(),
-                    json!({"extra_fields": ["@timestamp=x", "log_type=5", "é=-"]}),
+                    // In record order: `json!` sorts the keys.
+                    json!({"extra_fields": ["@timestamp=x", "JSON={\"a\":1}", "Message=m", "log_type=5",
+                                            "truncated=true", "é=-"]}),
                 ),
             ),
             (
@@ -1097,10 +1104,12 @@ mod tests {
             CloudFrontV2Parser::with_fields("date time c-ip C-IP").err(),
             Some(FieldListError::Duplicate("C-IP".into()))
         );
-        assert_eq!(
-            CloudFrontV2Parser::with_fields("date time log-type").err(),
-            Some(FieldListError::Unusable("log-type".into()))
-        );
+        for reserved in ["log-type", "truncated", "json", "Error", "extra-fields"] {
+            assert_eq!(
+                CloudFrontV2Parser::with_fields(&format!("date time {reserved}")).err(),
+                Some(FieldListError::Unusable(reserved.into()))
+            );
+        }
         let many = (0..129).map(|i| format!("f{i}")).collect::<Vec<_>>().join(",");
         assert_eq!(
             CloudFrontV2Parser::with_fields(&many).err(),
@@ -1150,32 +1159,79 @@ mod tests {
             (
                 "non_numeric_sc_bytes",
                 rec(json!({"sc-bytes": "13k"})),
-                invalid("sc_bytes", "an integer", "13k"),
+                invalid("sc_bytes", int_expected(MAX_LONG), "13k"),
             ),
             (
                 "fractional_integer",
                 rec(json!({"sc-status": 200.0})),
-                invalid("sc_status", "an integer", "200.0"),
+                invalid("sc_status", int_expected(MAX_STATUS), "200.0"),
             ),
             (
                 "boolean_integer",
                 rec(json!({"c-port": true})),
-                invalid("c_port", "an integer", "true"),
+                invalid("c_port", int_expected(MAX_PORT), "true"),
             ),
             (
                 "bad_origin_fbl",
                 rec(json!({"origin-fbl": ".5"})),
-                invalid("origin_fbl", "a number", ".5"),
+                invalid("origin_fbl", SECONDS, ".5"),
             ),
             (
                 "nested_value_for_documented_field",
                 rec(json!({"c-ip": ["192.0.2.1"]})),
-                invalid("c_ip", "a string or a number", "[\"192.0.2.1\"]"),
+                invalid("c_ip", "an IP address", "[\"192.0.2.1\"]"),
+            ),
+            (
+                "nested_value_for_documented_string_field",
+                rec(json!({"cs-method": {"GET": 1}})),
+                invalid("cs_method", "a string or a number", "{\"GET\":1}"),
+            ),
+            (
+                "c_ip_not_an_address",
+                rec(json!({"c-ip": "bogus"})),
+                invalid("c_ip", "an IP address", "bogus"),
+            ),
+            (
+                "c_ip_as_json_number",
+                rec(json!({"c-ip": 3_221_226_250_u64})),
+                invalid("c_ip", "an IP address", "3221226250"),
+            ),
+            (
+                "status_number_over_999",
+                rec(json!({"sc-status": 1000})),
+                invalid("sc_status", int_expected(MAX_STATUS), "1000"),
+            ),
+            (
+                "port_string_over_65535",
+                rec(json!({"c-port": "65536"})),
+                invalid("c_port", int_expected(MAX_PORT), "65536"),
+            ),
+            (
+                "bytes_number_u64_max",
+                rec(json!({"sc-bytes": u64::MAX})),
+                invalid("sc_bytes", int_expected(MAX_LONG), "18446744073709551615"),
+            ),
+            (
+                "time_taken_number_with_exponent",
+                vec![json_record()
+                    .to_string()
+                    .replace(r#""time-taken":"0.002""#, r#""time-taken":1e400"#)],
+                invalid("time_taken", SECONDS, "1e400"),
+            ),
+            (
+                "origin_lbl_string_with_exponent",
+                rec(json!({"origin-lbl": "1.2E-1"})),
+                invalid("origin_lbl", SECONDS, "1.2E-1"),
+            ),
+            (
+                "w3c_c_ip_with_port",
+                lines(&["#Fields: timestamp c-ip", "1795341600.000	192.0.2.1:443"]),
+                invalid("c_ip", "an IP address", "192.0.2.1:443"),
             ),
             (
                 "w3c_bad_cs_headers_count",
                 lines(&["#Fields: timestamp cs-headers-count", "1795341600.000\tmany"]),
-                invalid("cs_headers_count", "an integer", "many"),
+                invalid("cs_headers_count", int_expected(MAX_LONG), "many"),
             ),
             (
                 "w3c_header_without_time",
