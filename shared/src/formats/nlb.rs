@@ -52,7 +52,7 @@
 //!   `tls_keyexchange` (the TLS or PQ-TLS key exchange); it is written as `tls_keyexchange`.
 //! - A value that does not have its documented type makes the line an error document.
 
-use super::clb::{ip_port, iso_utc, write_ip_port, write_number, write_time, write_uint};
+use super::clb::{ip_port, iso_utc, write_ip_port, write_number, write_status, write_time, write_uint};
 use super::{LineOutcome, LineParser};
 use crate::document::begin_document;
 use crate::error::ParseError;
@@ -117,7 +117,7 @@ impl LineParser for NlbParser {
         write_number(&mut w, "tls_handshake_time", v(8))?;
         write_uint(&mut w, "received_bytes", v(9))?;
         write_uint(&mut w, "sent_bytes", v(10))?;
-        write_uint(&mut w, "incoming_tls_alert", v(11))?;
+        write_status(&mut w, "incoming_tls_alert", v(11))?;
         for (i, name) in [
             (12, "chosen_cert_arn"),
             (13, "chosen_cert_serial"),
@@ -388,7 +388,7 @@ mod tests {
             (
                 "non_integer_alert",
                 NO_ALPN.replace(" 246 - arn", " 246 0x2e arn"),
-                ParseError::invalid("incoming_tls_alert", "an integer", "0x2e"),
+                ParseError::invalid("incoming_tls_alert", "an integer from 0 to 65535", "0x2e"),
             ),
             (
                 "bad_tls_connection_creation_time",

@@ -362,12 +362,10 @@ fn from_epoch_seconds(seconds: i64) -> Option<Timestamp> {
     Timestamp::from_date_and_time(s.get(..10)?, s.get(11..19)?)
 }
 
-/// Digits only (no sign, no spaces), within `u64`.
+/// Digits only (no sign, no spaces), within OpenSearch's `long` (`integer` would not hold object
+/// sizes; `http_status`'s mapping is `integer` and its values are three digits).
 fn parse_u64(s: &str) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
+    crate::tokenize::parse_uint(s, crate::tokenize::MAX_LONG)
 }
 
 /// `METHOD URI PROTOCOL`, split at the first and last space; `-` parts are left out.

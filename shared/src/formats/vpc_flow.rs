@@ -88,6 +88,7 @@ use super::{LineOutcome, LineParser};
 use crate::document::begin_document;
 use crate::error::ParseError;
 use crate::timestamp::Timestamp;
+use crate::tokenize::{parse_uint, MAX_INTEGER, MAX_LONG, MAX_PORT};
 use std::borrow::Cow;
 
 /// Only the first this many names of a header or configured format are used.
@@ -173,7 +174,16 @@ const KNOWN: [Known; 41] = [
 
 /// JSON names a field may not take: the common fields, the error document's fields and
 /// `extra_fields`.
-const RESERVED: [&str; 5] = ["log_type", "event_id", "extra_fields", "error", "message"];
+const RESERVED: [&str; 8] = [
+    "log_type",
+    "event_id",
+    "extra_fields",
+    "error",
+    "message",
+    "truncated",
+    "json",
+    "@timestamp",
+];
 
 /// One column of the current format.
 #[derive(Debug, Clone)]
@@ -355,7 +365,7 @@ impl LineParser for VpcFlowParser {
                 Kind::Extra => has_extra = true,
                 _ if value == "-" => {}
                 Kind::Str => w.str(&column.name, value),
-                Kind::Int => match parse_u64(value) {
+                Kind::Int => match parse_uint(value, int_bound(&column.name)) {
                     Some(n) => w.u64(&column.name, n),
                     None => return Err(ParseError::invalid(column.static_name(), "an integer", value)),
                 },
@@ -412,7 +422,7 @@ fn epoch_field(field: &'static str, value: Option<&str>) -> Result<Option<Timest
     let Some(value) = value.filter(|v| *v != "-") else {
         return Ok(None);
     };
-    parse_u64(value)
+    parse_uint(value, MAX_LONG)
         .and_then(|s| i64::try_from(s).ok())
         .and_then(from_epoch_seconds)
         .map(Some)
@@ -427,11 +437,13 @@ fn from_epoch_seconds(seconds: i64) -> Option<Timestamp> {
 }
 
 /// Digits only (no sign, no spaces), within `u64`.
-fn parse_u64(s: &str) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+/// The largest value an integer field's mapping holds: ports, `integer` fields, `long` for counts.
+fn int_bound(name: &str) -> u64 {
+    match name {
+        "srcport" | "dstport" => MAX_PORT,
+        "protocol" | "tcp_flags" | "traffic_path" | "encryption_status" => MAX_INTEGER,
+        _ => MAX_LONG,
     }
-    s.parse().ok()
 }
 
 #[cfg(test)]
