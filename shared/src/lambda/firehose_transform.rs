@@ -164,6 +164,17 @@ pub struct FirehoseInputRecord {
     pub data: String,
 }
 
+impl FirehoseInputRecord {
+    /// A record as Firehose sends it: `data` base64-encoded.
+    pub fn new(record_id: impl Into<String>, arrival_ms: Option<i64>, data: &[u8]) -> Self {
+        FirehoseInputRecord {
+            record_id: record_id.into(),
+            approximate_arrival_timestamp: arrival_ms.map(Into::into),
+            data: STANDARD.encode(data),
+        }
+    }
+}
+
 /// What became of a record (`result`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 pub enum TransformResult {
@@ -196,6 +207,13 @@ pub struct FirehoseOutputRecord {
     pub result: TransformResult,
     /// Base64: the documents (`Ok`), empty (`Dropped`), the original `data` (`ProcessingFailed`).
     pub data: String,
+}
+
+impl FirehoseOutputRecord {
+    /// `data` decoded: the documents of an `Ok` answer (NDJSON); `None` if it is not base64.
+    pub fn decoded_data(&self) -> Option<Vec<u8>> {
+        STANDARD.decode(&self.data).ok()
+    }
 }
 
 /// The response: one answer per input record, in input order.
