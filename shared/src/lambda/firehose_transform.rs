@@ -16,7 +16,7 @@
 //! | a CloudWatch Logs `DATA_MESSAGE` payload (gzip'd or plain) | `Ok` | its documents (`cloudwatch`, see `formats::cloudwatch`), NDJSON |
 //! | a payload that gives no document (`CONTROL_MESSAGE`, no log events) | `Dropped` | empty |
 //! | UTF-8 text that is not a JSON object, at most 32 KiB (`MAX_RAW_MESSAGE_BYTES`) | `Ok` | one error document (`application`, `error.kind` = `not_json_object`) holding the whole text |
-//! | invalid base64, corrupt or over-limit gzip, binary (not UTF-8), text that is not JSON and longer than 32 KiB | `ProcessingFailed` | the record's original `data` |
+//! | invalid base64, corrupt or over-limit gzip, binary (not UTF-8), text that is not JSON and longer than 32 KiB | `ProcessingFailed` | the record's original `data` (for `data` that is not base64, which Firehose never sends, the base64 of its text) |
 //! | a CloudWatch Logs payload whose documents exceed 1,000 KiB | `Dropped` after its log events were re-ingested as smaller gzip'd payloads | empty |
 //! | a record past the response budget | `Dropped` after the original record was re-ingested | empty |
 //!
@@ -251,9 +251,23 @@ struct Transformed {
     source: Arc<str>,
     /// The original `data`, as received.
     data: String,
+    /// Whether `data` is base64 (Firehose always sends base64; anything else is answered as the
+    /// base64 of its text, so that the response stays valid).
+    data_is_base64: bool,
     /// The decoded record (empty when `data` is not base64).
     decoded: Vec<u8>,
     output: Output,
+}
+
+impl Transformed {
+    /// Length of `data` in a `ProcessingFailed` answer.
+    fn failed_data_len(&self) -> usize {
+        if self.data_is_base64 {
+            self.data.len()
+        } else {
+            base64::encoded_len(self.data.len(), true).unwrap_or(usize::MAX)
+        }
+    }
 }
 
 /// Counts of one transformation.
@@ -382,21 +396,28 @@ fn transform(record: FirehoseInputRecord, stream: &str, limits: &Limits, counts:
         decoded: Vec::new(),
         output: Output::Nothing,
         data,
+        data_is_base64: true,
     };
     let failed = Output::Failed;
     transformed.decoded = match STANDARD.decode(transformed.data.as_bytes()) {
         Ok(bytes) => bytes,
         Err(e) => {
+            transformed.data_is_base64 = false;
             transformed.output = failed(format!("data is not base64: {e}"));
             return transformed;
         }
     };
+    // Firehose always sends the arrival time; without one, now.
     let arrival_ms = approximate_arrival_timestamp
         .as_ref()
-        .and_then(|n| n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)));
-    let arrival = arrival_ms
-        .and_then(Timestamp::from_epoch_millis)
-        .unwrap_or_else(Timestamp::now);
+        .and_then(|n| n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)))
+        .filter(|ms| Timestamp::from_epoch_millis(*ms).is_some())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64)
+        });
+    let arrival = Timestamp::from_epoch_millis(arrival_ms).unwrap_or_else(Timestamp::now);
 
     let raw = &transformed.decoded;
     let inflated;
@@ -431,13 +452,7 @@ fn transform(record: FirehoseInputRecord, stream: &str, limits: &Limits, counts:
         Some(p) if p.is_payload() => {
             cloudwatch::process_input(payload, &source, limits, &mut docs, &mut counts.summary)
         }
-        Some(_) => application_event(
-            payload,
-            arrival_ms.unwrap_or(0),
-            &event_id,
-            &mut docs,
-            &mut counts.summary,
-        ),
+        Some(_) => application_event(payload, arrival_ms, &event_id, &mut docs, &mut counts.summary),
         None => match not_json_object(payload, &arrival, &event_id, &source, &mut docs) {
             Some(done) => {
                 counts.summary.error_documents += 1;
@@ -599,7 +614,7 @@ fn plan(items: &[Transformed], budget: usize) -> Plan {
                 reingest[i] = true;
                 answer_bytes(&t.record_id, TransformResult::Dropped, 0)
             }
-            Output::Failed(_) => answer_bytes(&t.record_id, TransformResult::ProcessingFailed, t.data.len()),
+            Output::Failed(_) => answer_bytes(&t.record_id, TransformResult::ProcessingFailed, t.failed_data_len()),
         };
     }
     let mut full = false;
@@ -723,7 +738,12 @@ fn respond(items: Vec<Transformed>, plan: &Plan) -> FirehoseTransformResponse {
                 Output::Nothing | Output::Split(_) => (TransformResult::Dropped, String::new()),
                 Output::Failed(reason) => {
                     tracing::warn!(record = %t.source, %reason, "ProcessingFailed: Firehose keeps the record under its processing-failed prefix.");
-                    (TransformResult::ProcessingFailed, t.data)
+                    let data = if t.data_is_base64 {
+                        t.data
+                    } else {
+                        STANDARD.encode(t.data.as_bytes())
+                    };
+                    (TransformResult::ProcessingFailed, data)
                 }
             };
             FirehoseOutputRecord {
@@ -890,7 +910,8 @@ mod tests {
         assert!(matches!(&t.output, Output::Failed(m) if m.contains("base64")));
         let response = respond(vec![t], &Plan { reingest: vec![false] });
         assert_eq!(response.records[0].result, TransformResult::ProcessingFailed);
-        assert_eq!(response.records[0].data, "not base64!");
+        // Answered as base64 of the text, so that the response stays valid.
+        assert_eq!(response.records[0].data, b64(b"not base64!"));
     }
 
     fn payload(events: usize, message_bytes: usize) -> Value {
