@@ -12,7 +12,12 @@ use std::io::Read;
 fn invoke_plays_firehose_until_nothing_is_reingested() {
     let out_dir = tempfile::tempdir().unwrap();
     let out = logpipe()
-        .args(["invoke", "firehose-transform", "--event", "events/firehose-transform/firehose-over-6mb.json"])
+        .args([
+            "invoke",
+            "firehose-transform",
+            "--event",
+            "events/firehose-transform/firehose-over-6mb.json",
+        ])
         .arg("--sink")
         .arg(out_dir.path())
         .output()
