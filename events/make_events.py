@@ -39,6 +39,18 @@ kinesis-relay/ (data owned by 111122223333, sent through a cross-account destina
                                     control counted; no batch item failure
   kinesis-foreign-owner.json      one payload owned by 999999999999        → refused when the allowed accounts
                                                                              are set (e.g. 111122223333)
+
+firehose-transform/ (Firehose data transformation, stream logpipe-application, Direct PUT)
+  firehose-application.json       4 application JSON events: own `@timestamp`, epoch-ms `timestamp`, `time`,
+                                  none (arrival time), one with a trailing newline → 4 × Ok, 1 document each
+  firehose-cwlogs.json            2 gzip'd DATA_MESSAGE payloads (2 + 3 events), a CONTROL_MESSAGE
+                                  → Ok (2 documents, NDJSON), Ok (3), Dropped
+  firehose-mixed-bad-records.json application JSON, a text line, a JSON array, invalid base64, binary bytes,
+                                  corrupt gzip → Ok, Ok (`not_json_object` error document), Ok (same),
+                                  ProcessingFailed × 3 (original data answered)
+  firehose-over-6mb.json          8 gzip'd payloads of 640 events of ~1 KB (≈ 0.8 MB of documents each,
+                                  ≈ 8.6 MB of response base64) → the first records Ok, the rest re-ingested
+                                  into the stream and Dropped; every recordId answered once, in order
 """
 import base64
 import datetime
@@ -503,10 +515,88 @@ def kinesis_relay():
     ]})
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Firehose data transformation, https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html
+# (Direct PUT: records carry recordId, approximateArrivalTimestamp in epoch ms, data in base64)
+
+DELIVERY_STREAM = f"arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/logpipe-application"
+
+
+def firehose_event(label: str, records):
+    """records: (data bytes or a str that is sent as `data` verbatim, arrival ms)."""
+    seq = Sequence(sum(label.encode()))
+    return {
+        "invocationId": uid("firehose/" + label),
+        "deliveryStreamArn": DELIVERY_STREAM,
+        "region": REGION,
+        "records": [
+            {"recordId": seq(), "approximateArrivalTimestamp": ms,
+             "data": data if isinstance(data, str) else b64(data)}
+            for data, ms in records
+        ],
+    }
+
+
+def firehose_transform():
+    t = BASE_MS + 300000
+    app = [
+        {"@timestamp": "2026-11-22T05:14:59.120Z", "level": "INFO", "service": "cart", "msg": "item added",
+         "cart_id": "c-7731", "sku": "SKU-1042", "qty": 2},
+        {"timestamp": t - 2500, "level": "WARN", "service": "cart", "msg": "price cache miss", "sku": "SKU-1042"},
+        {"time": "2026-11-22T05:14:58Z", "level": "ERROR", "service": "checkout", "msg": "payment declined",
+         "order_id": 1042, "customer": "Zoë Müller"},
+        {"level": "DEBUG", "service": "cart", "msg": "no time of its own: the arrival time is used"},
+    ]
+    encoded = [compact(a).encode() for a in app]
+    encoded[1] += b"\n"  # producers often add a newline delimiter
+    write("firehose-transform/firehose-application.json",
+          firehose_event("application", [(e, t + 100 * i) for i, e in enumerate(encoded)]))
+
+    ids = EventIds(6)
+    p1 = cross_account_payload(ids, ACCOUNT, "/aws/lambda/cart-api", "2026/11/22/[$LATEST]" + hexid("cart/stream", 32), [
+        json.dumps({"level": "INFO", "msg": "cart loaded", "items": 3}),
+        "2026-11-22T05:15:00.200Z\tWARN\tslow downstream (640 ms)\n",
+    ], t)
+    p2 = cross_account_payload(ids, ACCOUNT, "/ecs/checkout", "checkout/web/" + hexid("fh-task", 32), [
+        json.dumps({"level": "INFO", "path": "/pay", "status": 200, "latency_ms": 95}),
+        json.dumps({"level": "INFO", "path": "/cart", "status": 200, "latency_ms": 8}),
+        json.dumps({"level": "ERROR", "path": "/pay", "status": 500, "latency_ms": 12}),
+    ], t + 50)
+    control = control_message("Firehose stream", t)
+    write("firehose-transform/firehose-cwlogs.json", firehose_event("cwlogs", [
+        (gz(compact(p1).encode()), t + 10),
+        (gz(compact(p2).encode()), t + 20),
+        (gz(compact(control).encode()), t + 30),
+    ]))
+
+    cut = gz(compact(p1).encode())
+    write("firehose-transform/firehose-mixed-bad-records.json", firehose_event("mixed", [
+        (compact({"level": "INFO", "service": "cart", "msg": "between bad records"}).encode(), t + 100),
+        (b"2026-11-22 05:15:01 ERROR cart-worker: queue full, dropping nothing, retrying\n", t + 200),
+        (b'[{"level":"INFO"},{"level":"WARN"}]', t + 300),
+        ("this is not base64!", t + 400),
+        (b"\x00\x01\x02 binary \xff\xfe\xfd" + digest("firehose/poison", 16), t + 500),
+        (cut[: len(cut) // 2], t + 600),
+    ]))
+
+    # Gzip'd payloads that inflate about 40×: each gives ~0.8 MB of documents (under Firehose's 1,000 KiB
+    # record), together more than Lambda's 6 MB response once base64'd.
+    ids = EventIds(7)
+    big = []
+    for r in range(8):
+        group = f"/aws/lambda/batch-export-{r}"
+        messages = [f"export row {r:02d}-{i:04d} status=ok " + "x" * 900 for i in range(640)]
+        p = cross_account_payload(ids, ACCOUNT, group, "2026/11/22/[$LATEST]" + hexid(f"export/{r}", 32),
+                                  messages, t + r * 1000)
+        big.append((gz(compact(p).encode()), t + 1000 + r))
+    write("firehose-transform/firehose-over-6mb.json", firehose_event("over-6mb", big))
+
+
 def main():
     s3_access_logs()
     cloudwatch_forwarder()
     kinesis_relay()
+    firehose_transform()
 
 
 if __name__ == "__main__":

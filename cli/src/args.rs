@@ -210,6 +210,9 @@ pub enum Function {
     S3AccessLogs,
     CloudwatchForwarder,
     KinesisRelay,
+    /// Firehose data transformation. With a folder as --sink, the invocation plays Firehose: the
+    /// answered documents go to the folder, and re-ingested records are transformed again.
+    FirehoseTransform,
 }
 
 #[derive(Debug, Args)]
@@ -225,7 +228,8 @@ pub struct InvokeArgs {
     #[arg(long, value_name = "DIR|s3", default_value = "events/objects")]
     pub objects: String,
 
-    /// Where documents go: a local folder or firehose://STREAM.
+    /// Where documents go: a local folder or firehose://STREAM (for firehose-transform, the stream
+    /// records that do not fit the response are re-ingested into).
     #[arg(long, value_name = "DIR|firehose://STREAM", default_value = "logpipe-out")]
     pub sink: SinkArg,
 

@@ -5,11 +5,15 @@
 use crate::args::{Function, InvokeArgs};
 use crate::targets::{runtime, AnyObjects, AnySink, Aws, SinkArg, StoreArg};
 use anyhow::{Context, Result};
+use logpipe::delivery::{BatchResult, Outcome, Record, RecordSink};
 use logpipe::lambda::config::Config;
 use logpipe::lambda::events::KinesisEvent;
-use logpipe::lambda::{cloudwatch_forwarder, kinesis_relay, s3_access_logs, Deps, Invocation};
+use logpipe::lambda::firehose_transform::{
+    self, FirehoseInputRecord, FirehoseTransformEvent, FirehoseTransformResponse, TransformResult,
+};
+use logpipe::lambda::{cloudwatch_forwarder, kinesis_relay, s3_access_logs, Deps, HandlerError, Invocation};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub fn run(args: &InvokeArgs) -> Result<ExitCode> {
@@ -55,6 +59,7 @@ async fn invoke(args: &InvokeArgs) -> Result<ExitCode> {
         Function::S3AccessLogs => "s3-access-logs",
         Function::CloudwatchForwarder => "cloudwatch-forwarder",
         Function::KinesisRelay => "kinesis-relay",
+        Function::FirehoseTransform => "firehose-transform",
     };
     let invocation = Invocation::local(name, &crate::ship::run_id(), Duration::from_secs(args.timeout));
     let response = match args.function {
@@ -67,6 +72,15 @@ async fn invoke(args: &InvokeArgs) -> Result<ExitCode> {
                 .and_then(|r| {
                     serde_json::to_value(r).map_err(|e| logpipe::lambda::HandlerError::InvalidEvent(e.to_string()))
                 })
+        }
+        Function::FirehoseTransform => {
+            let event: FirehoseTransformEvent =
+                serde_json::from_value(event).context("not a Firehose data-transformation event")?;
+            let response = match &*deps.sink {
+                AnySink::Local(_) => Box::pin(play_firehose(event, &invocation, &deps)).await,
+                AnySink::Firehose(_) => Box::pin(firehose_transform::handle(event, &invocation, &deps)).await,
+            };
+            response.and_then(|r| serde_json::to_value(r).map_err(|e| HandlerError::InvalidEvent(e.to_string())))
         }
     };
     let finished = deps.sink.finish()?;
@@ -87,4 +101,117 @@ async fn invoke(args: &InvokeArgs) -> Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// Most invocations `play_firehose` makes for one event (re-ingested records are transformed again;
+/// a split payload needs a few rounds at most).
+const MAX_ROUNDS: usize = 10;
+
+/// Keeps what the function re-ingests, for the next round.
+#[derive(Default)]
+struct Loopback(Mutex<Vec<Record>>);
+
+impl RecordSink for Loopback {
+    async fn deliver(&self, records: &[Record], _deadline: tokio::time::Instant) -> BatchResult {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .extend_from_slice(records);
+        BatchResult {
+            outcomes: vec![Outcome::Delivered; records.len()],
+            calls: 1,
+            resent: 0,
+        }
+    }
+}
+
+/// Runs `firehose-transform` as Firehose would with a local folder as the destination: the
+/// documents of `Ok` answers are written to the folder, and re-ingested records make a new event,
+/// until nothing is re-ingested. Returns the first invocation's response.
+async fn play_firehose(
+    event: FirehoseTransformEvent,
+    invocation: &Invocation,
+    deps: &Deps<AnySink, AnyObjects, AnyObjects>,
+) -> Result<FirehoseTransformResponse, HandlerError> {
+    let mut config = deps.config.clone();
+    // Re-ingestion goes back into the stream named by the event, here the loopback.
+    if let Some((_, stream)) = event
+        .delivery_stream_arn
+        .as_deref()
+        .and_then(|arn| arn.rsplit_once('/'))
+    {
+        config.delivery_stream = stream.to_owned();
+    }
+    let loopback = Deps {
+        sink: Arc::new(Loopback::default()),
+        store: deps.store.clone(),
+        objects: deps.objects.clone(),
+        config,
+    };
+    let mut first = None;
+    let mut event = event;
+    for round in 1..=MAX_ROUNDS {
+        let response = firehose_transform::handle(event.clone(), invocation, &loopback).await?;
+        let written = write_documents(&response, &deps.sink).await;
+        let again = std::mem::take(&mut *loopback.sink.0.lock().unwrap_or_else(|p| p.into_inner()));
+        eprintln!(
+            "invocation {round}: {} records, {written} documents to the folder, {} records re-ingested",
+            response.records.len(),
+            again.len()
+        );
+        first.get_or_insert(response);
+        if again.is_empty() {
+            break;
+        }
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        event.records = again
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let id = format!("{}-reingested-{round}-{i}", invocation.request_id);
+                FirehoseInputRecord::new(id, Some(now_ms), &r.data)
+            })
+            .collect();
+    }
+    Ok(first.unwrap_or_default())
+}
+
+/// Writes the documents of the `Ok` answers through `sink`; returns how many.
+async fn write_documents(response: &FirehoseTransformResponse, sink: &AnySink) -> usize {
+    let mut records = Vec::new();
+    let source: Arc<str> = Arc::from("firehose-transform");
+    for (i, answer) in response.records.iter().enumerate() {
+        if answer.result != TransformResult::Ok {
+            continue;
+        }
+        let Some(ndjson) = answer.decoded_data() else {
+            continue;
+        };
+        for line in ndjson.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            let doc: serde_json::Value = serde_json::from_slice(line).unwrap_or_default();
+            let log_type = match doc["log_type"].as_str() {
+                Some("application") => "application",
+                Some("cloudwatch") => "cloudwatch",
+                _ => "unknown",
+            };
+            let mut data = line.to_vec();
+            data.push(b'\n');
+            records.push(Record {
+                data: data.into(),
+                event_id: doc["event_id"].as_str().unwrap_or_default().to_owned(),
+                log_type,
+                item: i,
+                source: Arc::clone(&source),
+            });
+        }
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut written = 0;
+    for batch in records.chunks(logpipe::delivery::MAX_BATCH_RECORDS) {
+        let result = sink.deliver(batch, deadline).await;
+        written += result.outcomes.iter().filter(|o| **o == Outcome::Delivered).count();
+    }
+    written
 }

@@ -221,6 +221,7 @@ EXPECTED_VARIABLES = {
     "s3-access-logs": {"LOGPIPE_LOG_FORMAT", "LOGPIPE_MAX_INFLATED_BYTES"},
     "cloudwatch-forwarder": {"LOGPIPE_MAX_INFLATED_BYTES", "LOGPIPE_MAX_PAYLOAD_BYTES"},
     "kinesis-relay": {"LOGPIPE_MAX_INFLATED_BYTES", "LOGPIPE_MAX_PAYLOAD_BYTES", "LOGPIPE_ALLOWED_ACCOUNTS"},
+    "firehose-transform": {"LOGPIPE_MAX_PAYLOAD_BYTES"},
 }
 COMMON_VARIABLES = {
     "LOGPIPE_DELIVERY_STREAM",
@@ -245,6 +246,22 @@ def test_function_environments_match_config_rs(main):
         assert not unknown, f"{name}: config.rs does not read {unknown}"
         assert refs_to(env["LOGPIPE_FAILED_BUCKET"]) == {"FailedRecordBucket"}, name
         assert refs_to(env["LOGPIPE_FAILED_PREFIX"]) == {"FailedRecordPrefix"}, name
+
+
+def delivery_stream_of(t: dict, function: dict) -> str:
+    """The logical id of the stream a function's LOGPIPE_DELIVERY_STREAM names: a Ref, or (for
+    firehose-transform, which its stream refers to) the stream's DeliveryStreamName as a Sub."""
+    value = props(function)["Environment"]["Variables"]["LOGPIPE_DELIVERY_STREAM"]
+    if "Fn::Sub" not in value:
+        (stream,) = refs_to(value)
+        return stream
+    name = render_sub(t, value["Fn::Sub"], {})
+    (stream,) = [
+        n
+        for n, r in resources(t, "AWS::KinesisFirehose::DeliveryStream").items()
+        if render_sub(t, props(r)["DeliveryStreamName"]["Fn::Sub"], {}) == name
+    ]
+    return stream
 
 
 def rust_log_types() -> set[str]:
@@ -295,8 +312,17 @@ EXPECTED_ROUTES = {
 
 
 def test_each_function_sends_each_log_type_to_the_stream_of_its_index(main):
-    assert set(data_functions(main)) == set(EXPECTED_ROUTES)
-    for name, r in data_functions(main).items():
+    functions = data_functions(main)
+    transform = {n for n, r in functions.items() if props(r)["CodeUri"] == "functions/firehose-transform"}
+    assert set(functions) - transform == set(EXPECTED_ROUTES)
+    for name in transform:
+        # It re-ingests into the stream that invokes it, and routes nothing.
+        stream = delivery_stream_of(main, functions[name])
+        assert index_name(main, stream) == "logs-application", name
+        assert "LOGPIPE_DELIVERY_STREAMS" not in props(functions[name])["Environment"]["Variables"], name
+    for name, r in functions.items():
+        if name in transform:
+            continue
         env = props(r)["Environment"]["Variables"]
         default_type, routed = EXPECTED_ROUTES[name]
         (default,) = refs_to(env["LOGPIPE_DELIVERY_STREAM"])
@@ -389,6 +415,7 @@ def test_firehose_streams_back_up_every_document_gzip_kms_daily_indices(main):
         "Alb": "alb", "AlbConnection": "alb_connection", "Nlb": "nlb", "Clb": "clb", "CloudFront": "cloudfront",
         "CloudFrontRealtime": "cloudfront_realtime", "S3Access": "s3_access", "VpcFlow": "vpcflow",
         "Waf": "waf", "CloudTrail": "cloudtrail", "ApiGateway": "apigateway", "CloudWatch": "cloudwatch",
+        "Application": "application",
     }
     assert set(streams) == {f"{p}DeliveryStream" for p in log_types}
     names = set()
@@ -402,6 +429,9 @@ def test_firehose_streams_back_up_every_document_gzip_kms_daily_indices(main):
         assert d["S3BackupMode"] == "AllDocuments", name
         assert d["IndexRotationPeriod"] == "OneDay", name
         assert d["IndexName"] == f"logs-{log_type}", name
+        if log_type == "application":
+            # The optional firehose-transform stream (its own tests: test_application_*).
+            continue
         assert d["S3Configuration"]["Prefix"] == f"{log_type}/", name
         (log_stream,) = refs_to(d["CloudWatchLoggingOptions"]["LogStreamName"])
         assert props(main["Resources"][log_stream])["LogStreamName"] == log_type, name
@@ -732,13 +762,22 @@ def test_each_function_role_names_its_streams_one_key_and_its_failed_prefix(main
         for s in statements(doc):
             for a in as_list(s["Action"]):
                 by_action.setdefault(a, []).extend(as_list(s["Resource"]))
-        # Exactly the streams the function may write to: its default stream and its map's.
         env = props(r)["Environment"]["Variables"]
-        streams = refs_to(env["LOGPIPE_DELIVERY_STREAM"]) | set(stream_map(env).values())
-        puts = by_action["firehose:PutRecordBatch"]
-        assert len(puts) == len(streams), f"{name}: {puts}"
-        assert {json.dumps(x) for x in puts} == {json.dumps({"Fn::GetAtt": [s, "Arn"]}) for s in streams}, name
-        assert [a for a in by_action if a.startswith("firehose:")] == ["firehose:PutRecordBatch"], name
+        if "Fn::Sub" in env["LOGPIPE_DELIVERY_STREAM"]:
+            # firehose-transform: the stream's ARN spelled out (a GetAtt would be a circular dependency).
+            stream = delivery_stream_of(main, r)
+            (arn,) = by_action["firehose:PutRecordBatch"]
+            stream_name = render_sub(main, props(main["Resources"][stream])["DeliveryStreamName"]["Fn::Sub"], {})
+            assert render_sub(main, arn["Fn::Sub"], {}) == (
+                f"arn:aws:firehose:eu-west-1:999999999999:deliverystream/{stream_name}"
+            ), name
+        else:
+            env = props(r)["Environment"]["Variables"]
+            streams = refs_to(env["LOGPIPE_DELIVERY_STREAM"]) | set(stream_map(env).values())
+            puts = by_action["firehose:PutRecordBatch"]
+            assert len(puts) == len(streams), f"{name}: {puts}"
+            assert {json.dumps(x) for x in puts} == {json.dumps({"Fn::GetAtt": [s, "Arn"]}) for s in streams}, name
+            assert [a for a in by_action if a.startswith("firehose:")] == ["firehose:PutRecordBatch"], name
         kms = {json.dumps(x) for a, rs in by_action.items() if a.startswith("kms:") for x in rs}
         assert kms == {json.dumps({"Fn::GetAtt": ["PipelineKey", "Arn"]})}, name
         puts = by_action["s3:PutObject"]
@@ -955,6 +994,80 @@ def test_alarms_cover_functions_queues_streams_and_failed_records(main):
     topic = props(main["Resources"]["AlarmTopic"])
     assert topic["KmsMasterKeyId"]
     assert main["Resources"]["AlarmEmailSubscription"]["Condition"] == "HasAlarmEmail"
+
+
+# ------------------------------------------------------------------ optional application logs stream
+
+APPLICATION_RESOURCES = {
+    "FirehoseTransformFunctionLogGroup",
+    "ApplicationFirehoseLogStream",
+    "ApplicationFirehoseInvokePolicy",
+    "ApplicationDeliveryStream",
+    "FirehoseTransformRole",
+    "FirehoseTransformFunction",
+    "FirehoseTransformErrorsAlarm",
+    "FirehoseTransformFailedStoredAlarm",
+    "ApplicationProcessingFailureAlarm",
+    "ApplicationDeliveryFailureAlarm",
+    "ApplicationBackupFailureAlarm",
+    "ApplicationFreshnessAlarm",
+}
+
+
+def test_application_stream_is_optional_and_off_by_default(main):
+    param = main["Parameters"]["ApplicationLogsStream"]
+    assert param["Default"] == "false"
+    assert sorted(param["AllowedValues"]) == ["false", "true"]
+    assert main["Conditions"]["CreateApplicationStream"] == {"Fn::Equals": [{"Ref": "ApplicationLogsStream"}, "true"]}
+    conditional = {n for n, r in main["Resources"].items() if r.get("Condition") == "CreateApplicationStream"}
+    assert conditional == APPLICATION_RESOURCES
+    # Whatever refers to them exists only with them.
+    for name, r in main["Resources"].items():
+        if refs_to(r) & APPLICATION_RESOURCES:
+            assert r.get("Condition") == "CreateApplicationStream", name
+    for name, o in main["Outputs"].items():
+        if refs_to(o) & APPLICATION_RESOURCES:
+            assert o.get("Condition") == "CreateApplicationStream", name
+    assert "ApplicationDeliveryStreamName" in main["Outputs"]
+
+
+def test_application_stream_is_transformed_by_firehose_transform(main):
+    stream = props(main["Resources"]["ApplicationDeliveryStream"])
+    d = stream["AmazonopensearchserviceDestinationConfiguration"]
+    assert d["IndexName"] == "logs-application"
+    assert d["IndexRotationPeriod"] == "OneDay"
+    assert d["S3Configuration"]["Prefix"] == "application/"
+    assert d["ProcessingConfiguration"]["Enabled"] is True
+    (processor,) = d["ProcessingConfiguration"]["Processors"]
+    assert processor["Type"] == "Lambda"
+    parameters = {p["ParameterName"]: p["ParameterValue"] for p in processor["Parameters"]}
+    assert parameters["LambdaArn"] == {"Fn::GetAtt": ["FirehoseTransformFunction", "Arn"]}
+    # Firehose's invocation buffer (at most 3 MB) keeps the request under Lambda's 6 MB.
+    assert 0.2 <= float(parameters["BufferSizeInMBs"]) <= 3
+    depends = as_list(main["Resources"]["ApplicationDeliveryStream"]["DependsOn"])
+    assert {"OpenSearchSetup", "FirehosePolicy", "ApplicationFirehoseInvokePolicy"} <= set(depends)
+
+    # Firehose's role may invoke that function and nothing else.
+    invoke = [
+        s
+        for where, doc in policy_documents(main)
+        for s in statements(doc)
+        if any(a.startswith("lambda:") for a in as_list(s["Action"]))
+    ]
+    assert len(invoke) == 1
+    assert sorted(as_list(invoke[0]["Action"])) == ["lambda:GetFunctionConfiguration", "lambda:InvokeFunction"]
+    assert invoke[0]["Resource"] == {"Fn::GetAtt": ["FirehoseTransformFunction", "Arn"]}
+    assert props(main["Resources"]["ApplicationFirehoseInvokePolicy"])["Roles"] == [{"Ref": "FirehoseRole"}]
+
+    # The function re-ingests into that stream, has a timeout Firehose accepts (5 minutes at most)
+    # and is invoked by Firehose only (no Lambda::Permission: Firehose invokes with its role).
+    fn = main["Resources"]["FirehoseTransformFunction"]
+    assert delivery_stream_of(main, fn) == "ApplicationDeliveryStream"
+    assert props(fn)["Timeout"] <= 300
+    for r in resources(main, "AWS::Lambda::Permission").values():
+        assert "FirehoseTransformFunction" not in refs_to(props(r)["FunctionName"])
+    alarmed_streams = alarmed(main, "AWS/Firehose", "ExecuteProcessing.Success")
+    assert alarmed_streams == {"ApplicationDeliveryStream"}
 
 
 def test_outputs(main):

@@ -1,6 +1,7 @@
 """Copies of the templates with other parameter defaults, so that linters which evaluate conditions
 with the defaults (checkov drops a resource whose condition is false) also see the other branches:
 VPC placement, existing log buckets, organization or account senders, optional alarms and expiry,
+the optional application logs stream (firehose-transform),
 and non-default OpenSearch setup values (which cfn-lint checks against the parameters' patterns).
 
     python tests/template/variants.py OUT_DIR     writes OUT_DIR/<name>.yaml for every variant
@@ -32,6 +33,7 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
             "AlarmEmail": "ops@example.com",
             "ArchiveExpirationDays": "3650",
             "SourceLogExpirationDays": "400",
+            "ApplicationLogsStream": "true",
         },
     ),
     "template-public-accounts-single-node": (

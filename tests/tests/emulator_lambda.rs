@@ -1,4 +1,4 @@
-//! The three function binaries under the real Lambda Runtime API of `cargo lambda watch`, with the
+//! The four data function binaries under the real Lambda Runtime API of `cargo lambda watch`, with the
 //! settings of a moto pipeline in their environment. Every sample event in `events/<function>/` is
 //! sent to the Invoke endpoint; each response is checked, and so is what reached the archive bucket
 //! through Firehose and the failed-record bucket.
@@ -15,10 +15,14 @@
 //!   an invocation that needs no deadline, one through `cargo lambda invoke`, and one that shows
 //!   the deadline problem (or, once the handlers cope with it, succeeds).
 //!
+//! `firehose-transform` re-ingests what does not fit its response into a second moto stream of its
+//! own (its `LOGPIPE_DELIVERY_STREAM`), whose bucket must then hold exactly those original records.
+//!
 //! Needs `--features emulator`, `AWS_ENDPOINT_URL` (moto), `cargo lambda` on PATH (scripts/test.sh
 //! installs it into `.venv`) and the built function binaries. Every process a test starts is
 //! stopped when it ends, whether it passes or not.
 
+use base64::Engine;
 use logpipe_e2e::emulator::{
     check_object, check_payload, decode_awslogs, events_of, ms_since, record_payload, start_function, Archive, Aws,
     DeadlineProxy, Figures, Kind, LambdaWatch, Pipeline, WatchMode, ALB_KEY, CLOUDFRONT_KEY, CONN_LOG_KEY, CORRUPT_KEY,
@@ -76,6 +80,14 @@ fn expect(function: &str, file: &str) -> Expect {
             failed: Some("unprocessable"),
             ..e(&[], 4)
         },
+        // firehose-transform answers its documents to Firehose: nothing reaches the archive.
+        (
+            "firehose-transform",
+            "firehose-application.json"
+            | "firehose-cwlogs.json"
+            | "firehose-mixed-bad-records.json"
+            | "firehose-over-6mb.json",
+        ) => e(&[], 0),
         _ => panic!("events/{function}/{file} is new: add what it must produce to emulator_lambda.rs"),
     }
 }
@@ -106,6 +118,54 @@ fn check_response(function: &str, file: &str, ev: &Value, r: &Value, expected: &
             }
         }
         "kinesis-relay" => assert_eq!(r, &json!({"batchItemFailures": []}), "{file}"),
+        "firehose-transform" => {
+            let asked: Vec<&Value> = ev["records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| &r["recordId"])
+                .collect();
+            let answers = r["records"].as_array().unwrap();
+            let answered: Vec<&Value> = answers.iter().map(|a| &a["recordId"]).collect();
+            assert_eq!(asked, answered, "{file}: every recordId once, in order");
+            let results: Vec<&str> = answers.iter().map(|a| a["result"].as_str().unwrap()).collect();
+            let documents: usize = answers
+                .iter()
+                .filter(|a| a["result"] == "Ok")
+                .map(|a| {
+                    let data = base64::engine::general_purpose::STANDARD
+                        .decode(a["data"].as_str().unwrap())
+                        .unwrap();
+                    data.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count()
+                })
+                .sum();
+            assert!(r.to_string().len() <= 6_000_000, "{file}: response over 6 MB");
+            match file {
+                "firehose-application.json" => assert_eq!((results, documents), (vec!["Ok"; 4], 4)),
+                "firehose-cwlogs.json" => assert_eq!((results, documents), (vec!["Ok", "Ok", "Dropped"], 5)),
+                "firehose-mixed-bad-records.json" => assert_eq!(
+                    (results, documents),
+                    (
+                        vec![
+                            "Ok",
+                            "Ok",
+                            "Ok",
+                            "ProcessingFailed",
+                            "ProcessingFailed",
+                            "ProcessingFailed"
+                        ],
+                        3
+                    )
+                ),
+                "firehose-over-6mb.json" => {
+                    let ok = results.iter().take_while(|r| **r == "Ok").count();
+                    assert!((3..8).contains(&ok), "{results:?}");
+                    assert!(results[ok..].iter().all(|r| *r == "Dropped"), "{results:?}");
+                    assert_eq!(documents, ok * 640);
+                }
+                _ => unreachable!(),
+            }
+        }
         _ => unreachable!(),
     }
 }
@@ -137,6 +197,7 @@ fn check_documents(function: &str, file: &str, ev: &Value, archive: &Archive, ex
                 records_in += check_payload(&docs, &payload);
             }
         }
+        ("firehose-transform", _) => records_in += ev["records"].as_array().unwrap().len(),
         ("kinesis-relay", _) => {
             for record in ev["Records"].as_array().unwrap() {
                 records_in += 1;
@@ -166,6 +227,75 @@ fn setup(rt: &tokio::runtime::Runtime, label: &str) -> (Aws, Pipeline, Vec<(Stri
     (aws, pipeline, env)
 }
 
+/// The functions whose sample events run through the Runtime API.
+const FUNCTIONS: [&str; 4] = [
+    "s3-access-logs",
+    "cloudwatch-forwarder",
+    "kinesis-relay",
+    "firehose-transform",
+];
+
+/// The stream firehose-transform re-ingests into, delivering to a bucket of its own.
+struct ReingestStream {
+    stream: String,
+    bucket: String,
+}
+
+impl ReingestStream {
+    async fn create(aws: &Aws, pipeline: &Pipeline) -> ReingestStream {
+        let r = ReingestStream {
+            stream: format!("{}-reingest", pipeline.stream),
+            bucket: format!("{}-reingest", pipeline.stream),
+        };
+        aws.create_bucket(&r.bucket).await;
+        let destination = aws_sdk_firehose::types::ExtendedS3DestinationConfiguration::builder()
+            .role_arn("arn:aws:iam::123456789012:role/logpipe-firehose")
+            .bucket_arn(format!("arn:aws:s3:::{}", r.bucket))
+            .build()
+            .expect("role and bucket are set");
+        aws.firehose
+            .create_delivery_stream()
+            .delivery_stream_name(&r.stream)
+            .delivery_stream_type(aws_sdk_firehose::types::DeliveryStreamType::DirectPut)
+            .extended_s3_destination_configuration(destination)
+            .send()
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "create_delivery_stream {}: {}",
+                    r.stream,
+                    aws_sdk_firehose::error::DisplayErrorContext(&e)
+                )
+            });
+        r
+    }
+
+    /// What the stream received so far (moto writes each call's records, concatenated, as one
+    /// object), in key order; the objects are removed, so each call sees only what is new.
+    async fn bodies(&self, aws: &Aws) -> Vec<u8> {
+        let mut keys = aws.keys(&self.bucket).await;
+        keys.sort();
+        let mut out = Vec::new();
+        for key in keys {
+            out.extend(aws.get(&self.bucket, &key).await);
+            aws.s3
+                .delete_object()
+                .bucket(&self.bucket)
+                .key(&key)
+                .send()
+                .await
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "delete s3://{}/{key}: {}",
+                        self.bucket,
+                        aws_sdk_s3::error::DisplayErrorContext(&e)
+                    )
+                });
+        }
+        out
+    }
+}
+
 #[test]
 fn sample_events_through_the_runtime_api() {
     let start = Instant::now();
@@ -174,9 +304,26 @@ fn sample_events_through_the_runtime_api() {
     // Dropped in reverse order: functions, then the proxy, then watch.
     let mut watch = LambdaWatch::start(&env, WatchMode::OnlyApis);
     let proxy = DeadlineProxy::start(watch.addr);
-    let functions: Vec<_> = ["s3-access-logs", "cloudwatch-forwarder", "kinesis-relay"]
+    // firehose-transform re-ingests into a stream of its own, so that the pipeline's archive holds
+    // documents only.
+    let reingest = rt.block_on(ReingestStream::create(&aws, &pipeline));
+    let transform_env: Vec<(String, String)> = env
         .iter()
-        .map(|name| start_function(name, &proxy.runtime_api(name), &env))
+        .map(|(k, v)| match k.as_str() {
+            "LOGPIPE_DELIVERY_STREAM" => (k.clone(), reingest.stream.clone()),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect();
+    let functions: Vec<_> = FUNCTIONS
+        .iter()
+        .map(|name| {
+            let env = if *name == "firehose-transform" {
+                &transform_env
+            } else {
+                &env
+            };
+            start_function(name, &proxy.runtime_api(name), env)
+        })
         .collect();
     let ready_ms = ms_since(start);
     let logs = || {
@@ -202,7 +349,7 @@ fn sample_events_through_the_runtime_api() {
         ..Figures::default()
     };
     let mut invocations = Vec::new();
-    for function in ["s3-access-logs", "cloudwatch-forwarder", "kinesis-relay"] {
+    for function in FUNCTIONS {
         for (file, ev) in events_of(function) {
             let expected = expect(function, &file);
             let t = Instant::now();
@@ -227,6 +374,25 @@ fn sample_events_through_the_runtime_api() {
                 }
             }
             assert_eq!(archive.duplicates(), 0, "{file}");
+            if function == "firehose-transform" {
+                let reingested = rt.block_on(reingest.bodies(&aws));
+                let dropped: Vec<u8> = response["records"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .zip(ev["records"].as_array().unwrap())
+                    .filter(|(a, _)| a["result"] == "Dropped" && file == "firehose-over-6mb.json")
+                    .flat_map(|(_, r)| {
+                        base64::engine::general_purpose::STANDARD
+                            .decode(r["data"].as_str().unwrap())
+                            .unwrap()
+                    })
+                    .collect();
+                assert_eq!(
+                    reingested, dropped,
+                    "{file}: the stream got exactly the records answered Dropped"
+                );
+            }
             figures.delivered += archive.docs.len();
             figures.error_documents += archive.error_docs().len();
             figures.failed_stored += failed.len();
@@ -243,6 +409,8 @@ fn sample_events_through_the_runtime_api() {
         ("cloudwatch-forwarder", json!({"Records": []}), Some("InvalidEvent")),
         // Rejected by the runtime's deserialization of `KinesisEvent`, before the handler runs.
         ("kinesis-relay", json!({"awslogs": {"data": "x"}}), None),
+        // The same for `FirehoseTransformEvent`.
+        ("firehose-transform", json!({"Records": []}), None),
     ] {
         let (status, response) = watch.invoke(function, payload.to_string().as_bytes(), INVOKE_TIMEOUT);
         let error_type = response["errorType"].as_str().unwrap_or_default().to_owned();

@@ -109,14 +109,22 @@ pub async fn handle<S: RecordSink, O: ObjectStore + Clone, R>(
     Ok(response)
 }
 
-/// The keys that tell a CloudWatch Logs payload from an application event.
+/// The keys that tell a CloudWatch Logs payload from an application event (also used by
+/// `firehose-transform`).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Probe<'a> {
+pub(crate) struct Probe<'a> {
     #[serde(borrow)]
-    owner: Option<std::borrow::Cow<'a, str>>,
-    message_type: Option<serde::de::IgnoredAny>,
-    log_events: Option<serde::de::IgnoredAny>,
+    pub(crate) owner: Option<std::borrow::Cow<'a, str>>,
+    pub(crate) message_type: Option<serde::de::IgnoredAny>,
+    pub(crate) log_events: Option<serde::de::IgnoredAny>,
+}
+
+impl Probe<'_> {
+    /// True when the object has `messageType` or `logEvents`: a CloudWatch Logs payload.
+    pub(crate) fn is_payload(&self) -> bool {
+        self.message_type.is_some() || self.log_events.is_some()
+    }
 }
 
 /// Relays one record; `Ok(false)` when it was set aside (control message, rejected input).
@@ -171,8 +179,8 @@ fn relay(
             )
         }
     };
-    if probe.message_type.is_none() && probe.log_events.is_none() {
-        return application_event(item, payload, sink, summary).map(|()| true);
+    if !probe.is_payload() {
+        return application_event(payload, item.arrival_ms, &item.event_id, sink, summary).map(|()| true);
     }
     if let (Some(allowed), Some(owner)) = (allowed, probe.owner.as_deref()) {
         if owner != "CloudwatchLogs" && !allowed.iter().any(|a| a == owner) {
@@ -188,12 +196,14 @@ fn relay(
     Ok(summary.control_messages == before)
 }
 
-/// An application's own JSON event: kept whole in `json`, with `@timestamp` from its `@timestamp`,
-/// `timestamp` or `time` field (RFC 3339 UTC, or epoch milliseconds), else the record's arrival time.
-fn application_event(
-    item: &Item,
+/// An application's own JSON event (`payload`, a JSON object): kept whole in `json`, with
+/// `@timestamp` from its `@timestamp`, `timestamp` or `time` field (RFC 3339 UTC, or epoch
+/// milliseconds), else the record's arrival time (`arrival_ms`). Also used by `firehose-transform`.
+pub(crate) fn application_event(
     payload: &[u8],
-    sink: &mut BatchingSink,
+    arrival_ms: i64,
+    event_id: &str,
+    sink: &mut dyn DocSink,
     summary: &mut Summary,
 ) -> Result<(), SinkError> {
     let value: serde_json::Value = serde_json::from_slice(payload).unwrap_or_default();
@@ -205,11 +215,11 @@ fn application_event(
             _ => None,
         });
     let timestamp = own_time
-        .or_else(|| Timestamp::from_epoch_millis(item.arrival_ms))
+        .or_else(|| Timestamp::from_epoch_millis(arrival_ms))
         .unwrap_or_else(Timestamp::now);
     let compact = serde_json::to_string(&value).unwrap_or_default();
     let mut out = Vec::with_capacity(compact.len() * 2 + 128);
-    let mut w = begin_document(&mut out, &timestamp, "application", &item.event_id);
+    let mut w = begin_document(&mut out, &timestamp, "application", event_id);
     w.str("message", &compact);
     w.raw("json", &compact);
     w.end();
@@ -218,7 +228,7 @@ fn application_event(
         json: &out,
         log_type: "application",
         timestamp,
-        event_id: &item.event_id,
+        event_id,
         is_error: false,
     })
 }

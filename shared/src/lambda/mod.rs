@@ -14,6 +14,7 @@
 
 pub mod cloudwatch_forwarder;
 pub mod config;
+pub mod firehose_transform;
 pub mod kinesis_relay;
 pub mod local;
 pub mod opensearch_setup;
@@ -23,6 +24,7 @@ pub mod s3_event;
 
 /// The Lambda event types the functions take, re-exported so function crates need no other crate.
 pub mod events {
+    pub use super::firehose_transform::{FirehoseTransformEvent, FirehoseTransformResponse};
     pub use aws_lambda_events::event::kinesis::KinesisEvent;
     pub use aws_lambda_events::event::streams::KinesisEventResponse;
 }
