@@ -1125,7 +1125,9 @@ fn values_the_mappings_refuse_become_error_documents() {
     ];
 
     let join = |cases: &[(String, &str)]| cases.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>().join("\n");
-    let mut inputs: Vec<(&str, Vec<Sourced>, &[(String, &str)])> = Vec::new();
+    /// `(label, the documents, the cases: line and the field that must be refused)`.
+    type Input<'c> = (&'c str, Vec<Sourced>, &'c [(String, &'c str)]);
+    let mut inputs: Vec<Input> = Vec::new();
     let alb_docs = parse(
         "alb",
         &write(tmp.path(), "alb.log", join(&alb).as_bytes()),
