@@ -514,6 +514,15 @@ def kinesis_relay():
         kinesis_record(seq, gz(compact(foreign).encode()), t + 100, "foreign"),
     ]})
 
+    # CloudFront real-time logs: one tab-separated record per Kinesis record, the fields of the
+    # real-time log configuration in order (here every documented field, the sample file's layout).
+    seq = Sequence(6)
+    with open(os.path.join(HERE, "samples", "cloudfront_realtime.log"), encoding="utf-8") as f:
+        realtime = f.read().splitlines()[:3]
+    write("kinesis-relay/kinesis-cloudfront-realtime.json", {"Records": [
+        kinesis_record(seq, (line + "\n").encode(), t + 100 + i * 10, f"realtime/{i}") for i, line in enumerate(realtime)
+    ]})
+
 
 # ---------------------------------------------------------------------------------------------------------
 # Firehose data transformation, https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html

@@ -382,6 +382,26 @@ async fn kinesis_poison_record_is_stored_and_does_not_block_the_shard() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn kinesis_cloudfront_realtime_records_become_their_documents() {
+    let d = deps(|_| {});
+    let response = kinesis("kinesis-relay/kinesis-cloudfront-realtime.json", &d).await;
+    assert_eq!(response["batchItemFailures"], json!([]));
+    let written = docs(&d);
+    assert_eq!(written.len(), 3, "{written:?}");
+    let ev = event("kinesis-relay/kinesis-cloudfront-realtime.json");
+    for (doc, record) in written.iter().zip(ev["Records"].as_array().unwrap()) {
+        assert_eq!(doc["log_type"], "cloudfront_realtime", "{doc}");
+        assert!(doc.get("error").is_none(), "{doc}");
+        assert!(doc["c_ip"].is_string() && doc["sc_status"].is_u64(), "{doc}");
+        // The record's eventID names the source, so a retried record keeps its ids.
+        let mut id = String::new();
+        logpipe::Source::new(record["eventID"].as_str().unwrap()).event_id(1, &mut id);
+        assert_eq!(doc["event_id"], id.as_str());
+    }
+    assert!(d.store.entries().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn kinesis_foreign_owner_is_rejected_only_with_an_allow_list() {
     // reliability test plan row 21
     let d = deps(|c| c.allowed_accounts = Some(vec!["111122223333".into()]));

@@ -220,7 +220,7 @@ def config_variables() -> tuple[set[str], set[str]]:
 EXPECTED_VARIABLES = {
     "s3-access-logs": {"LOGPIPE_LOG_FORMAT", "LOGPIPE_MAX_INFLATED_BYTES"},
     "cloudwatch-forwarder": {"LOGPIPE_MAX_INFLATED_BYTES", "LOGPIPE_MAX_PAYLOAD_BYTES"},
-    "kinesis-relay": {"LOGPIPE_MAX_INFLATED_BYTES", "LOGPIPE_MAX_PAYLOAD_BYTES", "LOGPIPE_ALLOWED_ACCOUNTS"},
+    "kinesis-relay": {"LOGPIPE_MAX_INFLATED_BYTES", "LOGPIPE_MAX_PAYLOAD_BYTES", "LOGPIPE_ALLOWED_ACCOUNTS", "LOGPIPE_CLOUDFRONT_REALTIME_FIELDS"},
     "firehose-transform": {"LOGPIPE_MAX_PAYLOAD_BYTES"},
 }
 COMMON_VARIABLES = {
@@ -310,7 +310,7 @@ EXPECTED_ROUTES = {
     "AlbLogsFunction": ("alb", {"alb", "alb_connection", "nlb", "clb", "s3_access", "vpcflow", "waf", "cloudtrail"}),
     "CloudFrontLogsFunction": ("cloudfront", {"cloudfront"}),
     "CloudWatchForwarderFunction": ("cloudwatch", {"cloudwatch", "vpcflow", "apigateway", "cloudtrail", "waf"}),
-    "KinesisRelayFunction": ("cloudwatch", {"cloudwatch", "vpcflow", "apigateway", "cloudtrail", "waf"}),
+    "KinesisRelayFunction": ("cloudwatch", {"cloudwatch", "vpcflow", "apigateway", "cloudtrail", "waf", "cloudfront_realtime"}),
 }
 
 

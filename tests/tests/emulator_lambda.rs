@@ -72,6 +72,7 @@ fn expect(function: &str, file: &str) -> Expect {
         ("cloudwatch-forwarder", "cwlogs-control-message.json") => e(&[], 0),
         ("cloudwatch-forwarder", "cwlogs-data-message.json") => e(&[], 7),
         ("kinesis-relay", "kinesis-cwlogs.json") => e(&[], 6),
+        ("kinesis-relay", "kinesis-cloudfront-realtime.json") => e(&[], 3),
         ("kinesis-relay", "kinesis-foreign-owner.json") => Expect {
             failed: Some("foreign_owner"),
             ..e(&[], 0)

@@ -202,6 +202,18 @@ impl CloudFrontRealtimeParser {
     }
 }
 
+impl CloudFrontRealtimeParser {
+    /// The parser for this deployment: the field list in `LOGPIPE_CLOUDFRONT_REALTIME_FIELDS` (the
+    /// real-time log configuration's fields, in order), or every documented field when it is unset.
+    pub fn from_env() -> Result<CloudFrontRealtimeParser, String> {
+        match std::env::var("LOGPIPE_CLOUDFRONT_REALTIME_FIELDS") {
+            Ok(list) if !list.trim().is_empty() => CloudFrontRealtimeParser::with_fields(&list)
+                .map_err(|e| format!("LOGPIPE_CLOUDFRONT_REALTIME_FIELDS: {e}")),
+            _ => Ok(CloudFrontRealtimeParser::default()),
+        }
+    }
+}
+
 impl Default for CloudFrontRealtimeParser {
     /// Every documented field, in documented order ([`DEFAULT_FIELDS`]).
     fn default() -> Self {

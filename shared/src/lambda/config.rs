@@ -11,11 +11,13 @@
 //! | `LOGPIPE_MAX_LINE_BYTES` | longest line kept | 1 MiB |
 //! | `LOGPIPE_MAX_PAYLOAD_BYTES` | decompressed bytes of one CloudWatch Logs payload or Kinesis record | 64 MiB |
 //! | `LOGPIPE_LOG_GROUP_FORMATS`, `LOGPIPE_VPC_FLOW_FORMAT` | formats of log groups' messages ([`crate::formats::cloudwatch_messages`]) | name rules, then content |
+//! | `LOGPIPE_CLOUDFRONT_REALTIME_FIELDS` | the fields of CloudFront real-time log records, in the configuration's order (kinesis-relay) | every documented field |
 //! | `LOGPIPE_ALLOWED_ACCOUNTS` | comma list of account ids whose CloudWatch Logs payloads are accepted (kinesis-relay) | all |
 //! | `LOGPIPE_MAX_IN_FLIGHT` | PutRecordBatch calls in flight | 4 |
 //! | `LOGPIPE_DEADLINE_MARGIN_MS` | time kept free before the Lambda deadline | 10 % of the time left, between 1 s and 10 s |
 
 use crate::delivery::StreamMap;
+use crate::formats::cloudfront_realtime::CloudFrontRealtimeParser;
 use crate::formats::cloudwatch_messages::MessageRules;
 use crate::formats::{Format, FormatChoice};
 use crate::pipeline::Limits;
@@ -116,6 +118,12 @@ impl Config {
             variable: "LOGPIPE_LOG_GROUP_FORMATS",
             problem,
         })?;
+        if let Some(list) = get("LOGPIPE_CLOUDFRONT_REALTIME_FIELDS") {
+            CloudFrontRealtimeParser::with_fields(&list).map_err(|e| ConfigError {
+                variable: "LOGPIPE_CLOUDFRONT_REALTIME_FIELDS",
+                problem: e.to_string(),
+            })?;
+        }
         let allowed_accounts = get("LOGPIPE_ALLOWED_ACCOUNTS").map(|list| {
             list.split(',')
                 .map(str::trim)

@@ -7,6 +7,7 @@
 //! | `CONTROL_MESSAGE` | no document; counted |
 //! | payload whose `owner` is not in `LOGPIPE_ALLOWED_ACCOUNTS` | failed-record store (`foreign_owner`); not retried |
 //! | a JSON object that is not a payload | one `application` document |
+//! | CloudFront real-time log records (tab-separated text, fields from `LOGPIPE_CLOUDFRONT_REALTIME_FIELDS`) | one `cloudfront_realtime` document per line; a line that does not parse, an error document |
 //! | not gzip and not JSON, corrupt gzip, over `LOGPIPE_MAX_PAYLOAD_BYTES` | failed-record store (`unprocessable`); not retried, so it cannot block the shard |
 //! | records neither deliverable nor storable, deadline | partial batch response |
 //!
@@ -20,8 +21,8 @@ use super::{Deps, HandlerError, Invocation};
 use crate::decode::{inflate_to_vec, is_gzip};
 use crate::delivery::{BatchingSink, FailedEntry, FailureReason, ObjectStore, Payload, RecordSink};
 use crate::document::{begin_document, Doc, Source};
-use crate::formats::cloudwatch;
-use crate::pipeline::{Limits, Summary};
+use crate::formats::{cloudfront_realtime, cloudwatch, Format, FormatChoice};
+use crate::pipeline::{self, Limits, PipelineError, Summary};
 use crate::sink::{DocSink, SinkError};
 use crate::timestamp::Timestamp;
 use aws_lambda_events::event::kinesis::KinesisEvent;
@@ -169,6 +170,19 @@ fn relay(
     } else {
         &item.data
     };
+    if !payload.trim_ascii_start().starts_with(b"{") && is_realtime_log(payload) {
+        let source = Source::new(item.event_id.clone());
+        let choice = FormatChoice::Fixed(Format::CloudFrontRealtime);
+        return match pipeline::process(payload, &source, choice, limits, sink) {
+            Ok(parsed) => {
+                *summary += parsed;
+                Ok(true)
+            }
+            Err(PipelineError::Sink(e)) => Err(e),
+            // In-memory input cannot fail to read.
+            Err(PipelineError::Read { error, .. }) => reject(sink, FailureReason::Unprocessable, error.to_string()),
+        };
+    }
     let probe = match serde_json::from_slice::<Probe>(payload) {
         Ok(p) if payload.trim_ascii_start().starts_with(b"{") => p,
         _ => {
@@ -194,6 +208,13 @@ fn relay(
     let before = summary.control_messages;
     cloudwatch::process_input(payload, &Source::new(item.event_id.clone()), limits, sink, summary)?;
     Ok(summary.control_messages == before)
+}
+
+/// Whether a record holds CloudFront real-time log records (its first line passes the format's
+/// strict check: epoch seconds with milliseconds, a tab, an IP address, …).
+fn is_realtime_log(payload: &[u8]) -> bool {
+    let first = payload.split(|&b| b == b'\n').next().unwrap_or_default();
+    std::str::from_utf8(first).is_ok_and(|line| cloudfront_realtime::recognise(line.trim_end_matches('\r')))
 }
 
 /// An application's own JSON event (`payload`, a JSON object): kept whole in `json`, with
