@@ -135,7 +135,10 @@ fn unknown_format_name_is_rejected_with_the_choices() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("unknown format `elb`"), "{stderr}");
     assert!(stderr.contains("alb, alb_connection, nlb, clb, cloudfront"), "{stderr}");
-    assert!(stderr.contains("vpcflow, waf, cloudtrail, apigateway, cloudwatch or auto"), "{stderr}");
+    assert!(
+        stderr.contains("vpcflow, waf, cloudtrail, apigateway, cloudwatch or auto"),
+        "{stderr}"
+    );
 }
 
 #[test]

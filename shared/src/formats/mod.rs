@@ -167,13 +167,13 @@ pub fn line_parser(format: Format) -> Option<Box<dyn LineParser + Send>> {
         Format::Clb => Box::new(clb::ClbParser),
         Format::CloudFront => Box::new(cloudfront::CloudFrontParser::default()),
         Format::CloudFrontV2 => Box::new(cloudfront_v2::CloudFrontV2Parser::default()),
-        Format::CloudFrontRealtime => Box::new(cloudfront_realtime::CloudFrontRealtimeParser::from_env().unwrap_or_else(
-            |e| {
+        Format::CloudFrontRealtime => Box::new(
+            cloudfront_realtime::CloudFrontRealtimeParser::from_env().unwrap_or_else(|e| {
                 // The functions refuse to start with a bad list (`lambda::config`); the CLI says so.
                 tracing::error!(error = %e, "Using every documented real-time field instead.");
                 cloudfront_realtime::CloudFrontRealtimeParser::default()
-            },
-        )),
+            }),
+        ),
         Format::S3Access => Box::new(s3_access::S3AccessParser),
         Format::VpcFlow => Box::new(vpc_flow::VpcFlowParser::default()),
         Format::Waf => Box::new(waf::WafParser::default()),
