@@ -12,6 +12,40 @@ pub struct Token<'a> {
     pub quoted: bool,
 }
 
+/// The first `N` fields of a space-separated line, how many there were, and the tokenizer, which
+/// the caller reads on for the fields past the `N`th (`extra_fields`).
+///
+/// Errors: an unterminated quote names the field it opened (`names[i]`); fewer than `required`
+/// fields is `TooFewFields`.
+#[inline]
+pub fn read_fields<'a, const N: usize>(
+    line: &'a str,
+    names: &[&'static str; N],
+    required: usize,
+) -> Result<([Token<'a>; N], usize, SpaceQuoted<'a>), crate::error::ParseError> {
+    let mut tokens = SpaceQuoted::new(line);
+    let mut fields = [Token {
+        text: "",
+        quoted: false,
+    }; N];
+    let mut count = 0;
+    while count < N {
+        match tokens.next_token() {
+            Some(Ok(t)) => fields[count] = t,
+            Some(Err(_)) => return Err(crate::error::ParseError::UnterminatedQuote { field: names[count] }),
+            None => break,
+        }
+        count += 1;
+    }
+    if count < required {
+        return Err(crate::error::ParseError::TooFewFields {
+            expected: required,
+            found: count,
+        });
+    }
+    Ok((fields, count, tokens))
+}
+
 /// A quoted field that was opened and never closed; carries the byte offset of the opening quote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unterminated(pub usize);

@@ -67,7 +67,7 @@ use crate::error::ParseError;
 use crate::json::{is_plain_decimal, ObjectWriter};
 use crate::timestamp::Timestamp;
 use crate::tokenize::{
-    is_ip, non_dash, parse_uint, split_host_port, SpaceQuoted, Token, MAX_INTEGER, MAX_LONG, MAX_PORT, MAX_STATUS,
+    is_ip, non_dash, parse_uint, read_fields, split_host_port, MAX_INTEGER, MAX_LONG, MAX_PORT, MAX_STATUS,
 };
 
 /// Fields every ALB line has had since the format's launch (through `target_group_arn`).
@@ -122,26 +122,7 @@ impl LineParser for AlbParser {
     }
 
     fn parse_line(&mut self, line: &str, event_id: &str, out: &mut Vec<u8>) -> Result<LineOutcome, ParseError> {
-        let mut tokens = SpaceQuoted::new(line);
-        let mut f = [Token {
-            text: "",
-            quoted: false,
-        }; KNOWN_FIELDS];
-        let mut count = 0;
-        while count < KNOWN_FIELDS {
-            match tokens.next_token() {
-                Some(Ok(t)) => f[count] = t,
-                Some(Err(_)) => return Err(ParseError::UnterminatedQuote { field: NAMES[count] }),
-                None => break,
-            }
-            count += 1;
-        }
-        if count < REQUIRED_FIELDS {
-            return Err(ParseError::TooFewFields {
-                expected: REQUIRED_FIELDS,
-                found: count,
-            });
-        }
+        let (f, count, mut tokens) = read_fields(line, &NAMES, REQUIRED_FIELDS)?;
         let timestamp = Timestamp::parse_rfc3339_utc(f[1].text)
             .ok_or_else(|| ParseError::invalid("time", "an ISO 8601 UTC time", f[1].text))?;
         let v = |i: usize| if i < count { non_dash(f[i].text) } else { None };
@@ -166,7 +147,7 @@ impl LineParser for AlbParser {
         ] {
             integer(&mut w, name, range, v(i))?;
         }
-        request(&mut w, v(12));
+        super::clb::write_request(&mut w, v(12));
         w.opt_str("user_agent", v(13));
         for (i, name) in NAMES.iter().enumerate().take(20).skip(14) {
             w.opt_str(name, v(i));
@@ -268,19 +249,6 @@ fn integer(
         w.u64(field, n);
     }
     Ok(())
-}
-
-/// `METHOD URL PROTOCOL`, split at the first and last space; `- - -` gives nothing.
-fn request(w: &mut ObjectWriter<'_>, value: Option<&str>) {
-    let Some(req) = value else { return };
-    let (verb, url, proto) = match (req.find(' '), req.rfind(' ')) {
-        (Some(first), Some(last)) if first < last => (&req[..first], &req[first + 1..last], &req[last + 1..]),
-        (Some(first), _) => (&req[..first], &req[first + 1..], "-"),
-        _ => ("-", req, "-"),
-    };
-    w.opt_str("request_verb", non_dash(verb));
-    w.opt_str("request_url", non_dash(url));
-    w.opt_str("request_proto", non_dash(proto));
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ use crate::document::begin_document;
 use crate::error::ParseError;
 use crate::json::ObjectWriter;
 use crate::timestamp::Timestamp;
-use crate::tokenize::{non_dash, SpaceQuoted, Token};
+use crate::tokenize::{non_dash, read_fields};
 
 /// Fields every connection log line has (through `tls_verify_status`).
 pub const REQUIRED_FIELDS: usize = 11;
@@ -79,26 +79,7 @@ impl LineParser for AlbConnParser {
     }
 
     fn parse_line(&mut self, line: &str, event_id: &str, out: &mut Vec<u8>) -> Result<LineOutcome, ParseError> {
-        let mut tokens = SpaceQuoted::new(line);
-        let mut f = [Token {
-            text: "",
-            quoted: false,
-        }; KNOWN_FIELDS];
-        let mut count = 0;
-        while count < KNOWN_FIELDS {
-            match tokens.next_token() {
-                Some(Ok(t)) => f[count] = t,
-                Some(Err(_)) => return Err(ParseError::UnterminatedQuote { field: NAMES[count] }),
-                None => break,
-            }
-            count += 1;
-        }
-        if count < REQUIRED_FIELDS {
-            return Err(ParseError::TooFewFields {
-                expected: REQUIRED_FIELDS,
-                found: count,
-            });
-        }
+        let (f, count, mut tokens) = read_fields(line, &NAMES, REQUIRED_FIELDS)?;
         let timestamp =
             iso_utc(f[0].text).ok_or_else(|| ParseError::invalid("timestamp", "an ISO 8601 UTC time", f[0].text))?;
         let v = |i: usize| if i < count { non_dash(f[i].text) } else { None };
@@ -191,14 +172,7 @@ mod tests {
     use serde_json::{json, Value};
 
     fn parse(line: &str) -> Result<Value, ParseError> {
-        let mut out = Vec::new();
-        let outcome = AlbConnParser.parse_line(line, "id-1", &mut out)?;
-        let doc: Value = serde_json::from_slice(&out).expect("valid JSON");
-        assert_eq!(
-            outcome,
-            LineOutcome::Document(Timestamp::parse_rfc3339_utc(doc["@timestamp"].as_str().unwrap()).unwrap())
-        );
-        Ok(doc)
+        foreign::parse_with(&mut AlbConnParser, line)
     }
 
     /// The documented failed mutual TLS connection.
@@ -427,25 +401,11 @@ mod tests {
     #[test]
     fn every_sample_line_parses() {
         let sample = include_str!("../../../events/samples/alb_conn.log");
-        let mut lines = 0;
-        for (n, line) in sample.lines().enumerate() {
-            assert!(recognise(line), "line {} not recognised: {line}", n + 1);
-            parse(line).unwrap_or_else(|e| panic!("line {}: {e}: {line}", n + 1));
-            lines += 1;
-        }
-        assert!((15..=30).contains(&lines), "{lines} sample lines");
+        foreign::every_sample_line_parses(sample, recognise, &mut AlbConnParser);
     }
 
     #[test]
     fn garbage_never_panics() {
-        let mut out = Vec::new();
-        for line in foreign::GARBAGE
-            .iter()
-            .copied()
-            .chain([&*"\" ".repeat(1000), foreign::CLOUDFRONT])
-        {
-            out.clear();
-            assert!(AlbConnParser.parse_line(line, "id", &mut out).is_err(), "{line:?}");
-        }
+        foreign::garbage_is_refused(&mut AlbConnParser);
     }
 }

@@ -51,7 +51,7 @@ use crate::error::ParseError;
 use crate::json::{is_json_number, ObjectWriter};
 use crate::timestamp::Timestamp;
 pub(super) use crate::tokenize::is_ip;
-use crate::tokenize::{non_dash, parse_uint, split_host_port, SpaceQuoted, Token, MAX_LONG, MAX_PORT};
+use crate::tokenize::{non_dash, parse_uint, read_fields, split_host_port, MAX_LONG, MAX_PORT};
 
 /// Fields every Classic ELB line has (through `request`).
 pub const REQUIRED_FIELDS: usize = 12;
@@ -90,26 +90,7 @@ impl LineParser for ClbParser {
     }
 
     fn parse_line(&mut self, line: &str, event_id: &str, out: &mut Vec<u8>) -> Result<LineOutcome, ParseError> {
-        let mut tokens = SpaceQuoted::new(line);
-        let mut f = [Token {
-            text: "",
-            quoted: false,
-        }; KNOWN_FIELDS];
-        let mut count = 0;
-        while count < KNOWN_FIELDS {
-            match tokens.next_token() {
-                Some(Ok(t)) => f[count] = t,
-                Some(Err(_)) => return Err(ParseError::UnterminatedQuote { field: NAMES[count] }),
-                None => break,
-            }
-            count += 1;
-        }
-        if count < REQUIRED_FIELDS {
-            return Err(ParseError::TooFewFields {
-                expected: REQUIRED_FIELDS,
-                found: count,
-            });
-        }
+        let (f, count, mut tokens) = read_fields(line, &NAMES, REQUIRED_FIELDS)?;
         let timestamp =
             iso_utc(f[0].text).ok_or_else(|| ParseError::invalid("timestamp", "an ISO 8601 UTC time", f[0].text))?;
         if !is_clb_name(f[1].text) {
@@ -169,9 +150,11 @@ fn is_clb_name(s: &str) -> bool {
     (1..=MAX_NAME).contains(&s.len()) && s != "-" && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
-/// `METHOD URL PROTOCOL`, split at the first and last space. TCP listeners log `- - - ` (with a
-/// trailing space): no request fields.
-fn write_request(w: &mut ObjectWriter<'_>, value: Option<&str>) {
+/// `METHOD URL PROTOCOL`, split at the first and last space, so raw spaces inside the URL survive;
+/// `-` or empty parts are left out, and `- - -` (a TCP listener, a TLS handshake failure; Classic
+/// ELB adds a trailing space) gives no request fields. Shared by the ALB, Classic ELB and S3 access
+/// log parsers.
+pub(super) fn write_request(w: &mut ObjectWriter<'_>, value: Option<&str>) {
     let Some(req) = value else { return };
     if req.trim_end_matches(' ') == "- - -" {
         return;
@@ -296,6 +279,43 @@ pub(super) mod foreign {
     pub const CLOUDFRONT: &str = "2019-12-04\t21:02:31\tLAX1\t392\t192.0.2.100\tGET\td111111abcdef8.cloudfront.net\t/index.html\t200\t-\tMozilla/5.0%20(Windows%20NT%2010.0;%20Win64;%20x64)%20AppleWebKit/537.36%20(KHTML,%20like%20Gecko)%20Chrome/78.0.3904.108%20Safari/537.36\t-\t-\tHit\tSOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==\td111111abcdef8.cloudfront.net\thttps\t23\t0.001\t-\tTLSv1.2\tECDHE-RSA-AES128-GCM-SHA256\tHit\tHTTP/2.0\t-\t-\t11040\t0.001\tHit\ttext/html\t78\t-\t-";
     pub const S3_ACCESS: &str = r#"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be 3E57427F3EXAMPLE REST.GET.VERSIONING - "GET /awsexamplebucket1?versioning HTTP/1.1" 200 - 113 - 7 - "-" "S3Console/0.4" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234= SigV2 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader awsexamplebucket1.s3.us-west-1.amazonaws.com TLSV1.2 arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP Yes"#;
 
+    use crate::formats::{LineOutcome, LineParser};
+    use crate::timestamp::Timestamp;
+    use serde_json::Value;
+
+    /// Parses one line with `parser` into its document, checking that the outcome carries the
+    /// document's own `@timestamp`.
+    pub fn parse_with(parser: &mut dyn LineParser, line: &str) -> Result<Value, crate::error::ParseError> {
+        let mut out = Vec::new();
+        let outcome = parser.parse_line(line, "id-1", &mut out)?;
+        let doc: Value = serde_json::from_slice(&out).expect("valid JSON");
+        assert_eq!(
+            outcome,
+            LineOutcome::Document(Timestamp::parse_rfc3339_utc(doc["@timestamp"].as_str().unwrap()).unwrap())
+        );
+        Ok(doc)
+    }
+
+    /// Every line of a sample file is recognised and parses; the file has 15 to 30 lines.
+    pub fn every_sample_line_parses(sample: &str, recognise: fn(&str) -> bool, parser: &mut dyn LineParser) {
+        let mut lines = 0;
+        for (n, line) in sample.lines().enumerate() {
+            assert!(recognise(line), "line {} not recognised: {line}", n + 1);
+            parse_with(parser, line).unwrap_or_else(|e| panic!("line {}: {e}: {line}", n + 1));
+            lines += 1;
+        }
+        assert!((15..=30).contains(&lines), "{lines} sample lines");
+    }
+
+    /// Garbage, an unbalanced-quote storm and a CloudFront line are refused, without a panic.
+    pub fn garbage_is_refused(parser: &mut dyn LineParser) {
+        let mut out = Vec::new();
+        for line in GARBAGE.iter().copied().chain([&*"\" ".repeat(1000), CLOUDFRONT]) {
+            out.clear();
+            assert!(parser.parse_line(line, "id", &mut out).is_err(), "{line:?}");
+        }
+    }
+
     /// Lines that are no ELB format at all.
     pub const GARBAGE: [&str; 7] = [
         "\"",
@@ -314,14 +334,7 @@ mod tests {
     use serde_json::{json, Value};
 
     fn parse(line: &str) -> Result<Value, ParseError> {
-        let mut out = Vec::new();
-        let outcome = ClbParser.parse_line(line, "id-1", &mut out)?;
-        let doc: Value = serde_json::from_slice(&out).expect("valid JSON");
-        assert_eq!(
-            outcome,
-            LineOutcome::Document(Timestamp::parse_rfc3339_utc(doc["@timestamp"].as_str().unwrap()).unwrap())
-        );
-        Ok(doc)
+        foreign::parse_with(&mut ClbParser, line)
     }
 
     const HTTP: &str = r#"2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.38.0" - -"#;
@@ -578,26 +591,12 @@ mod tests {
     #[test]
     fn every_sample_line_parses() {
         let sample = include_str!("../../../events/samples/clb.log");
-        let mut lines = 0;
-        for (n, line) in sample.lines().enumerate() {
-            assert!(recognise(line), "line {} not recognised: {line}", n + 1);
-            parse(line).unwrap_or_else(|e| panic!("line {}: {e}: {line}", n + 1));
-            lines += 1;
-        }
-        assert!((15..=30).contains(&lines), "{lines} sample lines");
+        foreign::every_sample_line_parses(sample, recognise, &mut ClbParser);
     }
 
     #[test]
     fn garbage_never_panics() {
-        let mut out = Vec::new();
-        for line in foreign::GARBAGE
-            .iter()
-            .copied()
-            .chain([&*"\" ".repeat(1000), foreign::CLOUDFRONT])
-        {
-            out.clear();
-            assert!(ClbParser.parse_line(line, "id", &mut out).is_err(), "{line:?}");
-        }
+        foreign::garbage_is_refused(&mut ClbParser);
     }
 
     #[test]

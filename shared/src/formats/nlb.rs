@@ -199,18 +199,10 @@ fn write_alpn_list(w: &mut ObjectWriter<'_>, value: Option<&str>) {
 mod tests {
     use super::super::clb::foreign;
     use super::*;
-    use crate::timestamp::Timestamp;
     use serde_json::{json, Value};
 
     fn parse(line: &str) -> Result<Value, ParseError> {
-        let mut out = Vec::new();
-        let outcome = NlbParser.parse_line(line, "id-1", &mut out)?;
-        let doc: Value = serde_json::from_slice(&out).expect("valid JSON");
-        assert_eq!(
-            outcome,
-            LineOutcome::Document(Timestamp::parse_rfc3339_utc(doc["@timestamp"].as_str().unwrap()).unwrap())
-        );
-        Ok(doc)
+        foreign::parse_with(&mut NlbParser, line)
     }
 
     /// The documented example without an ALPN policy.
@@ -435,25 +427,11 @@ mod tests {
     #[test]
     fn every_sample_line_parses() {
         let sample = include_str!("../../../events/samples/nlb.log");
-        let mut lines = 0;
-        for (n, line) in sample.lines().enumerate() {
-            assert!(recognise(line), "line {} not recognised: {line}", n + 1);
-            parse(line).unwrap_or_else(|e| panic!("line {}: {e}: {line}", n + 1));
-            lines += 1;
-        }
-        assert!((15..=30).contains(&lines), "{lines} sample lines");
+        foreign::every_sample_line_parses(sample, recognise, &mut NlbParser);
     }
 
     #[test]
     fn garbage_never_panics() {
-        let mut out = Vec::new();
-        for line in foreign::GARBAGE
-            .iter()
-            .copied()
-            .chain([&*"\" ".repeat(1000), foreign::CLOUDFRONT])
-        {
-            out.clear();
-            assert!(NlbParser.parse_line(line, "id", &mut out).is_err(), "{line:?}");
-        }
+        foreign::garbage_is_refused(&mut NlbParser);
     }
 }

@@ -63,7 +63,6 @@
 use super::{LineOutcome, LineParser};
 use crate::document::begin_document;
 use crate::error::ParseError;
-use crate::json::ObjectWriter;
 use crate::timestamp::Timestamp;
 use crate::tokenize::{non_dash, SpaceQuoted};
 
@@ -197,7 +196,7 @@ impl LineParser for S3AccessParser {
         for (i, name) in NAMES.iter().enumerate() {
             match i {
                 TIME => {}
-                REQUEST_URI => request(&mut w, v(i)),
+                REQUEST_URI => super::clb::write_request(&mut w, v(i)),
                 _ if INTEGERS.contains(&i) => w.opt_u64(name, v(i).and_then(parse_u64)),
                 _ => w.opt_str(name, v(i)),
             }
@@ -366,19 +365,6 @@ fn from_epoch_seconds(seconds: i64) -> Option<Timestamp> {
 /// sizes; `http_status`'s mapping is `integer` and its values are three digits).
 fn parse_u64(s: &str) -> Option<u64> {
     crate::tokenize::parse_uint(s, crate::tokenize::MAX_LONG)
-}
-
-/// `METHOD URI PROTOCOL`, split at the first and last space; `-` parts are left out.
-fn request(w: &mut ObjectWriter<'_>, value: Option<&str>) {
-    let Some(req) = value else { return };
-    let (verb, url, proto) = match (req.find(' '), req.rfind(' ')) {
-        (Some(first), Some(last)) if first < last => (&req[..first], &req[first + 1..last], &req[last + 1..]),
-        (Some(first), _) => (&req[..first], &req[first + 1..], "-"),
-        _ => ("-", req, "-"),
-    };
-    w.opt_str("request_verb", non_dash(verb));
-    w.opt_str("request_url", non_dash(url));
-    w.opt_str("request_proto", non_dash(proto));
 }
 
 #[cfg(test)]
