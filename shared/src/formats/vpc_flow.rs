@@ -84,6 +84,7 @@
 //! - **Types.** A value that is not of its field's type (integers: digits only, within 64 bits; times:
 //!   Unix seconds within years 0000–9999) makes the record an error document.
 
+use super::cloudfront::json_name;
 use super::{LineOutcome, LineParser};
 use crate::document::begin_document;
 use crate::error::ParseError;
@@ -95,7 +96,7 @@ use std::borrow::Cow;
 pub const MAX_HEADER_FIELDS: usize = 128;
 
 /// Longest JSON name kept for a field name the table does not know.
-pub const MAX_FIELD_NAME_LEN: usize = 64;
+pub const MAX_FIELD_NAME_LEN: usize = super::cloudfront::MAX_FIELD_NAME_LEN;
 
 /// The default (version 2) format.
 pub const DEFAULT_FORMAT: &str =
@@ -262,22 +263,6 @@ impl Fields {
             },
         }
     }
-}
-
-/// A field name in snake_case, or `None` when the result is not 1–64 chars of `[a-z0-9_]`.
-fn json_name(aws: &str) -> Option<String> {
-    let mut name = String::with_capacity(aws.len());
-    for c in aws.chars() {
-        name.push(match c {
-            'a'..='z' | '0'..='9' | '_' => c,
-            'A'..='Z' => c.to_ascii_lowercase(),
-            '-' => '_',
-            _ => return None,
-        });
-    }
-    let len = name.trim_end_matches('_').len();
-    name.truncate(len);
-    (1..=MAX_FIELD_NAME_LEN).contains(&name.len()).then_some(name)
 }
 
 /// `[a-z][a-z0-9_-]*`: how field names in a header look.
