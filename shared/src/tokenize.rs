@@ -46,6 +46,23 @@ pub fn read_fields<'a, const N: usize>(
     Ok((fields, count, tokens))
 }
 
+/// Writes the fields left after the known ones (AWS appends fields over time) as `extra_fields`,
+/// as logged; nothing when there are none. An unterminated quote among them fails the line.
+pub fn write_extra_fields(
+    w: &mut crate::json::ObjectWriter<'_>,
+    tokens: &mut SpaceQuoted<'_>,
+) -> Result<(), crate::error::ParseError> {
+    let mut extra = Vec::new();
+    while let Some(t) = tokens.next_token() {
+        let t = t.map_err(|_| crate::error::ParseError::UnterminatedQuote { field: "extra_fields" })?;
+        extra.push(t.text);
+    }
+    if !extra.is_empty() {
+        w.str_array("extra_fields", extra);
+    }
+    Ok(())
+}
+
 /// A quoted field that was opened and never closed; carries the byte offset of the opening quote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unterminated(pub usize);

@@ -113,16 +113,8 @@ impl LineParser for ClbParser {
         w.opt_str("user_agent", v(12));
         w.opt_str("ssl_cipher", v(13));
         w.opt_str("ssl_protocol", v(14));
-        if count == KNOWN_FIELDS {
-            let mut extra = Vec::new();
-            while let Some(t) = tokens.next_token() {
-                let t = t.map_err(|_| ParseError::UnterminatedQuote { field: "extra_fields" })?;
-                extra.push(t.text);
-            }
-            if !extra.is_empty() {
-                w.str_array("extra_fields", extra);
-            }
-        }
+        // Fewer fields than known: the tokenizer is at the end and nothing is written.
+        crate::tokenize::write_extra_fields(&mut w, &mut tokens)?;
         w.end();
         Ok(LineOutcome::Document(timestamp))
     }
