@@ -246,6 +246,7 @@ fn integer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::test_support::with;
     use serde_json::{json, Value};
 
     const TG: &str = "arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067";
@@ -279,18 +280,6 @@ mod tests {
     }
 
     const HTTP: &str = r#"http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.46.0" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337262-36d228ad5d99923122bbe354" "-" "-" 0 2018-07-02T22:22:48.364000Z "forward" "-" "-" "10.0.0.1:80" "200" "-" "-" TID_1234abcd5678ef90"#;
-
-    fn with(base: Value, changes: Value) -> Value {
-        let mut doc = base;
-        for (k, v) in changes.as_object().unwrap() {
-            if v.is_null() {
-                doc.as_object_mut().unwrap().remove(k);
-            } else {
-                doc[k] = v.clone();
-            }
-        }
-        doc
-    }
 
     fn cases() -> Vec<(&'static str, String, Value)> {
         vec![

@@ -161,6 +161,7 @@ fn write_validity(w: &mut ObjectWriter<'_>, value: Option<&str>) -> Result<(), P
 mod tests {
     use super::super::clb::foreign;
     use super::*;
+    use crate::formats::test_support::with;
     use serde_json::{json, Value};
 
     fn parse(line: &str) -> Result<Value, ParseError> {
@@ -186,18 +187,6 @@ mod tests {
             "leaf_client_cert_serial_number": "FEF257372D5C14D4", "tls_verify_status": "Success",
             "conn_trace_id": "TID_3180a73013c8ca4bac2f731159d4b0fe"
         })
-    }
-
-    fn with(base: Value, changes: Value) -> Value {
-        let mut doc = base;
-        for (k, v) in changes.as_object().unwrap() {
-            if v.is_null() {
-                doc.as_object_mut().unwrap().remove(k);
-            } else {
-                doc[k] = v.clone();
-            }
-        }
-        doc
     }
 
     fn cases() -> Vec<(&'static str, String, Value)> {

@@ -323,6 +323,7 @@ pub(super) mod foreign {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::test_support::with;
     use serde_json::{json, Value};
 
     fn parse(line: &str) -> Result<Value, ParseError> {
@@ -353,18 +354,6 @@ mod tests {
             "backend_processing_time": 0.000028, "response_processing_time": 0.000041,
             "received_bytes": 82, "sent_bytes": 305
         })
-    }
-
-    fn with(base: Value, changes: Value) -> Value {
-        let mut doc = base;
-        for (k, v) in changes.as_object().unwrap() {
-            if v.is_null() {
-                doc.as_object_mut().unwrap().remove(k);
-            } else {
-                doc[k] = v.clone();
-            }
-        }
-        doc
     }
 
     fn cases() -> Vec<(&'static str, String, Value)> {

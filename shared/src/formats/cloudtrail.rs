@@ -1296,6 +1296,7 @@ pub(crate) mod json_input {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::test_support::with;
     use serde_json::{json, Value};
 
     fn parse(event: &str) -> Result<Value, ParseError> {
@@ -1304,18 +1305,6 @@ mod tests {
         let doc: Value = serde_json::from_slice(&out).expect("valid JSON");
         assert_eq!(doc["@timestamp"], ts.as_str());
         Ok(doc)
-    }
-
-    fn with(base: Value, changes: Value) -> Value {
-        let mut doc = base;
-        for (k, v) in changes.as_object().unwrap() {
-            if v.is_null() {
-                doc.as_object_mut().unwrap().remove(k);
-            } else {
-                doc[k] = v.clone();
-            }
-        }
-        doc
     }
 
     /// The documented `UpdateTrail` error example ("Error code and message log example").

@@ -17,6 +17,8 @@ pub mod cloudwatch_messages;
 mod detect;
 pub mod nlb;
 pub mod s3_access;
+#[cfg(test)]
+mod test_support;
 pub mod vpc_flow;
 pub mod waf;
 

@@ -199,6 +199,7 @@ fn write_alpn_list(w: &mut ObjectWriter<'_>, value: Option<&str>) {
 mod tests {
     use super::super::clb::foreign;
     use super::*;
+    use crate::formats::test_support::with;
     use serde_json::{json, Value};
 
     fn parse(line: &str) -> Result<Value, ParseError> {
@@ -221,18 +222,6 @@ mod tests {
             "domain_name": "my-network-loadbalancer-c6e77e28c25b2234.elb.us-east-2.amazonaws.com",
             "tls_connection_creation_time": "2018-12-20T02:59:30Z"
         })
-    }
-
-    fn with(base: Value, changes: Value) -> Value {
-        let mut doc = base;
-        for (k, v) in changes.as_object().unwrap() {
-            if v.is_null() {
-                doc.as_object_mut().unwrap().remove(k);
-            } else {
-                doc[k] = v.clone();
-            }
-        }
-        doc
     }
 
     fn cases() -> Vec<(&'static str, String, Value)> {

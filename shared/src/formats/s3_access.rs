@@ -362,6 +362,7 @@ fn parse_u64(s: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::test_support::with;
     use serde_json::{json, Value};
 
     const OWNER: &str = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be";
@@ -391,18 +392,6 @@ mod tests {
             "tls_version": "TLSV1.2", "access_point_arn": "arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP",
             "acl_required": "Yes", "source_region": "us-east-1"
         })
-    }
-
-    fn with(base: Value, changes: Value) -> Value {
-        let mut doc = base;
-        for (k, v) in changes.as_object().unwrap() {
-            if v.is_null() {
-                doc.as_object_mut().unwrap().remove(k);
-            } else {
-                doc[k] = v.clone();
-            }
-        }
-        doc
     }
 
     fn cases() -> Vec<(&'static str, String, Value)> {

@@ -352,6 +352,7 @@ fn labels(raw: &RawValue) -> Result<Vec<Cow<'_, str>>, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::test_support::with;
     use serde_json::{json, Value};
 
     fn parse(line: &str) -> Result<Value, ParseError> {
@@ -361,18 +362,6 @@ mod tests {
         let ts = Timestamp::parse_rfc3339_utc(doc["@timestamp"].as_str().unwrap()).unwrap();
         assert_eq!(outcome, LineOutcome::Document(ts));
         Ok(doc)
-    }
-
-    fn with(base: Value, changes: Value) -> Value {
-        let mut doc = base;
-        for (k, v) in changes.as_object().unwrap() {
-            if v.is_null() {
-                doc.as_object_mut().unwrap().remove(k);
-            } else {
-                doc[k] = v.clone();
-            }
-        }
-        doc
     }
 
     const ACL: &str =
